@@ -1,0 +1,3 @@
+"""twscan: find leaked Twilio credentials before attackers do."""
+
+__version__ = "0.1.0"

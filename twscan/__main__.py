@@ -1,0 +1,3 @@
+from twscan.cli import main
+
+raise SystemExit(main())

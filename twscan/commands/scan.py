@@ -1,0 +1,112 @@
+"""``twscan scan [PATH …]``: files and directories (``-`` reads standard input)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from twscan.commands.common import add_output_args, emit, load_detector
+from twscan.detect import Detector
+from twscan.model import Finding, ScanSummary
+from twscan.sources import files
+
+# Below this many bytes a worker pool costs more to start than it saves.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+_BATCH_BYTES = 8 * 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="scan files and directories",
+        description="Scan files and directories for Twilio credentials.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], help="files or directories; - for stdin")
+    p.add_argument("--gitignore", action="store_true", help="skip files that git ignores")
+    p.add_argument(
+        "-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)"
+    )
+    add_output_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    detector = load_detector(args)
+    summary = ScanSummary()
+    findings: list[Finding] = []
+    if "-" in args.paths:
+        data = files.read_stdin()
+        findings.extend(detector.scan_bytes(data, "-"))
+        summary.files_scanned += 1
+        summary.bytes_scanned += len(data)
+    walk = files.walk(
+        [p for p in args.paths if p != "-"],
+        max_size=args.max_file_size,
+        gitignore=args.gitignore,
+    )
+    summary.skipped.extend(walk.skipped)
+    for item_findings, nbytes, err in scan_items(detector, walk.items, args.jobs):
+        if err is not None:
+            summary.skipped.append(err)
+            continue
+        findings.extend(item_findings)
+        summary.files_scanned += 1
+        summary.bytes_scanned += nbytes
+    summary.duration_s = time.perf_counter() - t0
+    return emit(findings, summary, args, detector)
+
+
+Result = tuple[list[Finding], int, tuple[str, str] | None]
+
+
+def scan_items(detector: Detector, items: list[files.FileItem], jobs: int) -> Iterator[Result]:
+    total = sum(i.size for i in items)
+    workers = jobs or (os.cpu_count() or 1)
+    if workers <= 1 or total < PARALLEL_MIN_BYTES or len(items) < 2:
+        for item in items:
+            yield _scan_one(detector, item)
+        return
+    batches = _batches(items)
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(detector.rule_paths,)
+    ) as pool:
+        for results in pool.map(_scan_batch, batches):
+            yield from results
+
+
+def _batches(items: list[files.FileItem]) -> list[list[files.FileItem]]:
+    batches: list[list[files.FileItem]] = [[]]
+    size = 0
+    for it in items:
+        if size >= _BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(it)
+        size += it.size
+    return batches
+
+
+def _scan_one(detector: Detector, item: files.FileItem) -> Result:
+    try:
+        data = files.read(item)
+    except OSError as e:
+        return [], 0, (item.path, f"unreadable: {e.strerror}")
+    return detector.scan_bytes(data, files.display_path(item.path)), len(data), None
+
+
+_WORKER: Detector | None = None
+
+
+def _init_worker(rule_paths: tuple[Path, ...]) -> None:
+    global _WORKER
+    _WORKER = Detector.load(rule_paths)
+
+
+def _scan_batch(batch: list[files.FileItem]) -> list[Result]:
+    assert _WORKER is not None
+    return [_scan_one(_WORKER, item) for item in batch]

@@ -1,0 +1,291 @@
+"""The detection engine: rules in, findings out, for one text at a time.
+
+Sources (files, git blobs, stdin) call :meth:`Detector.scan_bytes`; everything about where the
+text came from stays with them. The engine's cost model: a cheap gate on the raw bytes decides
+whether anything can match at all (most files: no), and only then is the text decoded and the
+context rules — whose candidate patterns have no literal prefix and are slow — run, on the whole
+of a small text or on windows around keyword hits in a large one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from twscan.context import Judge, Verdict
+from twscan.model import Finding, Half, Severity
+from twscan.placeholders import is_placeholder
+from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
+from twscan.textdecode import decode, sniff_utf16
+
+WINDOW = 1500  # characters of context kept around a keyword hit in a large text
+WHOLE_TEXT_LIMIT = 256 * 1024  # below this, context rules read the whole text
+_B64_EDGE = "+/"
+_PAIR_KIND = "credential-pair"
+
+
+@dataclass
+class _Raw:
+    rule: Rule
+    start: int
+    end: int
+    secret: str
+    verdict: Verdict
+
+
+class Detector:
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        self.rules = ruleset.rules
+        self.plain = [r for r in self.rules if r.context is None]
+        self.contextual = [r for r in self.rules if r.context is not None]
+        self.pairs: list[PairRule] = ruleset.pairs
+        self.anchor_kinds = {r.context.anchor_kind for r in self.contextual if r.context}
+        kws = sorted({k for r in self.contextual for k in r.keywords}, key=len, reverse=True)
+        self._kw_re = re.compile("|".join(re.escape(k) for k in kws), re.I) if kws else None
+        self._kw_bytes = [k.encode() for k in kws]
+        self.rule_paths: tuple[Path, ...] = ()
+
+    @classmethod
+    def load(cls, extra_rules: Sequence[Path] = (), builtin: bool = True) -> Detector:
+        det = cls(load_ruleset(tuple(extra_rules), builtin=builtin))
+        det.rule_paths = tuple(extra_rules)
+        return det
+
+    # -- gate --------------------------------------------------------------------------------
+    def prefilter(self, data: bytes) -> bool:
+        """False means no rule can match these bytes (as UTF-8, Latin-1 or binary)."""
+        for r in self.plain:
+            if r.bpattern is None or r.bpattern.search(data):
+                return True
+        if self._kw_re is None:
+            return False
+        return self._kw_bytes_search(data)
+
+    def _kw_bytes_search(self, data: bytes) -> bool:
+        # Case-insensitive keyword test without lower-casing the whole buffer (slow): try the
+        # three spellings code actually uses.
+        for k in self._kw_bytes:
+            if k in data or k.upper() in data or k.capitalize() in data:
+                return True
+        return False
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan_bytes(self, data: bytes, path: str) -> list[Finding]:
+        if sniff_utf16(data) is None and not self.prefilter(data):
+            return []
+        d = decode(data)
+        return self.scan_text(d.text, path, encoding=d.encoding if d.encoding != "utf-8" else None)
+
+    def scan_text(self, text: str, path: str, encoding: str | None = None) -> list[Finding]:
+        ids: dict[str, list[tuple[int, int]]] = {}
+        raws: list[_Raw] = []
+        for rule in self.plain:
+            for m in rule.pattern.finditer(text):
+                s, e = m.span(rule.secret_group)
+                if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
+                    continue
+                ids.setdefault(rule.kind, []).append((s, e))
+                secret = m.group(rule.secret_group)
+                if rule.placeholder_check and is_placeholder(secret):
+                    continue
+                if rule.mixed_case and not _mixed(secret):
+                    continue
+                raws.append(_Raw(rule, s, e, secret, Verdict(True, 3, "pattern")))
+        if self.contextual:
+            raws.extend(self._contextual(text, ids))
+        if not raws:
+            return []
+        judge_lines = Judge(text, self.ruleset.vocabulary, ids)
+        return self._findings(raws, judge_lines, path, encoding)
+
+    def _contextual(self, text: str, ids: dict[str, list[tuple[int, int]]]) -> list[_Raw]:
+        anchors = [s for k in self.anchor_kinds if k for s, _ in ids.get(k, ())]
+        hits = [m.start() for m in self._kw_re.finditer(text)] if self._kw_re else []
+        if not anchors and not hits:
+            return []
+        for v in ids.values():
+            v.sort()
+        judge = Judge(text, self.ruleset.vocabulary, ids)
+        spans = _windows(len(text), sorted(anchors + hits))
+        best: dict[tuple[int, int], _Raw] = {}
+        low = None
+        for rule in self.contextual:
+            rule_has_kw = True
+            if rule.keywords and not (rule.context and ids.get(rule.context.anchor_kind or "")):
+                if low is None:
+                    low = text.lower()
+                rule_has_kw = any(k in low for k in rule.keywords)
+            if not rule_has_kw:
+                continue
+            for lo, hi in spans:
+                for m in rule.pattern.finditer(text, lo, hi):
+                    s, e = m.span(rule.secret_group)
+                    if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
+                        continue
+                    secret = m.group(rule.secret_group)
+                    if rule.placeholder_check and is_placeholder(secret):
+                        continue
+                    if rule.mixed_case and not _mixed(secret):
+                        continue
+                    verdict = judge.judge(rule, s, e)
+                    if not verdict.accept:
+                        continue
+                    prev = best.get((s, e))
+                    if prev is None or verdict.score > prev.verdict.score:
+                        best[(s, e)] = _Raw(rule, s, e, secret, verdict)
+        return list(best.values())
+
+    def _findings(
+        self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        for r in sorted(raws, key=lambda r: r.start):
+            line, col = _line_col(judge, r.start)
+            eline, ecol = _line_col(judge, r.end)
+            findings.append(
+                Finding(
+                    rule=r.rule.id,
+                    kind=r.rule.kind,
+                    severity=r.rule.severity,
+                    title=r.rule.title,
+                    file=path,
+                    line=line,
+                    column=col,
+                    end_line=eline,
+                    end_column=ecol,
+                    secret=r.secret,
+                    reason=r.verdict.reason,
+                    offset=r.start,
+                    encoding=encoding,
+                    extra={"reason_detail": r.verdict.detail} if r.verdict.detail else {},
+                )
+            )
+            if r.verdict.anchor is not None:
+                findings[-1].extra["_anchor"] = r.verdict.anchor
+        findings = self._pair(findings)
+        return _dedupe(findings)
+
+    def _pair(self, findings: list[Finding]) -> list[Finding]:
+        if not self.pairs:
+            return findings
+        out: list[Finding] = []
+        consumed_ids: set[tuple[str, str]] = set()
+        by_kind: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_kind.setdefault(f.kind, []).append(f)
+        paired: set[int] = set()
+        for pr in self.pairs:
+            idf = by_kind.get(pr.id_kind, [])
+            if not idf:
+                continue
+            for f in by_kind.get(pr.secret_kind, []):
+                anchor = f.extra.get("_anchor")
+                partner = next((i for i in idf if i.offset == anchor), None)
+                if partner is None:
+                    partner = min(idf, key=lambda i: (abs(i.offset - f.offset), i.offset > f.offset))
+                paired.add(id(f))
+                consumed_ids.add((partner.rule, partner.secret))
+                out.append(_pair_finding(pr, f, partner))
+        for f in findings:
+            if id(f) in paired or (f.rule, f.secret) in consumed_ids:
+                continue
+            out.append(f)
+        for f in out:
+            f.extra.pop("_anchor", None)
+        out.sort(key=lambda f: f.offset)
+        return out
+
+
+def _pair_finding(pr: PairRule, secret: Finding, ident: Finding) -> Finding:
+    return Finding(
+        rule=pr.id,
+        kind=_PAIR_KIND,
+        severity=pr.severity,
+        title=pr.title,
+        file=secret.file,
+        line=secret.line,
+        column=secret.column,
+        end_line=secret.end_line,
+        end_column=secret.end_column,
+        secret=secret.secret,
+        reason=secret.reason,
+        offset=secret.offset,
+        encoding=secret.encoding,
+        pair=Half(
+            rule=ident.rule,
+            kind=ident.kind,
+            secret=ident.secret,
+            line=ident.line,
+            column=ident.column,
+            offset=ident.offset,
+        ),
+        extra={**secret.extra, "secret_kind": secret.kind},
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per value and rule in a text; the first place, with a count of the others."""
+    seen: dict[tuple[str, str, str], Finding] = {}
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule, f.secret, f.pair.secret if f.pair else "")
+        first = seen.get(key)
+        if first is None:
+            seen[key] = f
+            out.append(f)
+        else:
+            first.extra["occurrences"] = int(str(first.extra.get("occurrences", 1))) + 1
+    return out
+
+
+def _windows(n: int, hits: Iterable[int]) -> list[tuple[int, int]]:
+    if n <= WHOLE_TEXT_LIMIT:
+        return [(0, n)]
+    spans: list[tuple[int, int]] = []
+    for h in hits:
+        lo, hi = max(0, h - WINDOW), min(n, h + WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def _line_col(judge: Judge, offset: int) -> tuple[int, int]:
+    idx = judge.line_index(offset)
+    return idx + 1, offset - judge.line_starts()[idx] + 1
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _bounded(text: str, s: int, e: int, rule: Rule) -> bool:
+    """The match is a whole value: no letter or digit glued on either side.
+
+    Escapes (``\\n`` in JSON strings) and percent-encoding (``%22``) end in a letter or digit but
+    do separate values, so they count as a boundary.
+    """
+    if e < len(text) and _is_alnum(text[e]):
+        return False
+    if s > 0 and _is_alnum(text[s - 1]):
+        ok = (s >= 2 and text[s - 2] == "\\" and text[s - 1] in "nrt") or (
+            s >= 3 and text[s - 3] == "%" and all(c in "0123456789ABCDEFabcdef" for c in text[s - 2 : s])
+        )
+        if not ok:
+            return False
+    if rule.context is not None:
+        # A run inside base64 is part of a larger value, not a token of its own.
+        if (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE):
+            return False
+    return True
+
+
+def _mixed(value: str) -> bool:
+    return any(c.isupper() for c in value) and any(c.islower() for c in value)
+
+
+_SEVERITY_ORDER = {s: s.rank for s in Severity}

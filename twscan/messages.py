@@ -1,0 +1,177 @@
+"""The message catalogue: every sentence a report shows, in English and Japanese.
+
+Many of the people twscan protects read Twilio's guidance in Japanese; keeping all report text
+here (never inline in reporters) is what keeps the two languages in step. A key missing in one
+language falls back to English, and a test checks that both languages have the same keys.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+
+REMEDIATION_KINDS = ("auth-token", "api-key-secret", "account-sid", "api-key-sid", "sendgrid-api-key")
+
+EN: dict[str, str] = {
+    "kind.account-sid": "Account SID",
+    "kind.api-key-sid": "API Key SID",
+    "kind.auth-token": "Auth Token",
+    "kind.api-key-secret": "API Key secret",
+    "kind.credential-pair": "credential pair",
+    "kind.sendgrid-api-key": "SendGrid API key",
+    "severity.critical": "CRITICAL",
+    "severity.high": "HIGH",
+    "severity.medium": "MEDIUM",
+    "severity.low": "LOW",
+    "reason.pattern": "matches the {kind} format",
+    "reason.key-name": "assigned to {detail}",
+    "reason.pair-construct": "follows its SID in the same construct",
+    "reason.statement": "argument of a statement that names Twilio",
+    "reason.scope": "in the Twilio section {detail}",
+    "reason.near-id": "credential key {detail} beside its SID",
+    "reason.near-vendor": "credential key {detail} beside a Twilio reference",
+    "report.none": "No Twilio credentials found.",
+    "report.summary": "{findings} finding(s) in {files} file(s) scanned ({bytes} bytes, {secs:.2f} s).",
+    "report.skipped": "Not scanned ({count}):",
+    "report.note": "Note: {note}",
+    "report.pair_with": "with {kind} {value} at line {line}",
+    "report.commit": "commit {sha} by {author} on {date}",
+    "report.occurrences": "{count} occurrences in this file",
+    "report.what_to_do": "What to do",
+    "report.show_secrets_hint": "Values are redacted; --show-secrets prints them in full.",
+    "remediation.auth-token": (
+        "1. Rotate the Auth Token now: in the Twilio Console create a secondary Auth Token, move "
+        "your applications to it, then promote it; the leaked token stops working.\n"
+        "2. If it was pushed anywhere, purge it from git history (git filter-repo) and treat it "
+        "as public even after the purge.\n"
+        "3. Search GitHub for the Account SID (https://github.com/search?q=<SID>&type=Code) to "
+        "see where else it is exposed.\n"
+        "4. Change the passwords of all users of the account, turn on two-factor authentication, "
+        "and check the users' email addresses and your caller IDs for changes.\n"
+        "5. Narrow Voice and SMS geographic permissions to the countries you serve and set usage "
+        "triggers, to limit toll fraud and SMS pumping."
+    ),
+    "remediation.api-key-secret": (
+        "1. Delete the leaked API key in the Twilio Console (API keys cannot be rotated) and "
+        "create a new one for your applications.\n"
+        "2. Purge the secret from git history if it was pushed.\n"
+        "3. Search GitHub for the Account SID, change user passwords, turn on two-factor "
+        "authentication, narrow Voice/SMS geographic permissions and set usage triggers."
+    ),
+    "remediation.account-sid": (
+        "An Account SID is not a secret, but attackers search code for it to find the Auth Token "
+        "beside it. Check that no token is nearby or in history, search GitHub for the SID, and "
+        "load it from the environment rather than from code."
+    ),
+    "remediation.api-key-sid": (
+        "An API Key SID is harmless alone; make sure its secret is not committed anywhere, and "
+        "delete the key if it was."
+    ),
+    "remediation.sendgrid-api-key": (
+        "Delete the SendGrid API key (Settings > API Keys), create a new one with only the "
+        "scopes you need, and purge the old one from git history if it was pushed."
+    ),
+    "remediation.generic": "Revoke or rotate this credential and remove it from the code.",
+    "help.text": "Twilio credentials in source code let anyone send messages and place calls "
+    "billed to the account.",
+}
+
+JA: dict[str, str] = {
+    "kind.account-sid": "アカウント SID",
+    "kind.api-key-sid": "API キー SID",
+    "kind.auth-token": "Auth Token（認証トークン）",
+    "kind.api-key-secret": "API キーシークレット",
+    "kind.credential-pair": "認証情報のペア",
+    "kind.sendgrid-api-key": "SendGrid API キー",
+    "severity.critical": "重大",
+    "severity.high": "高",
+    "severity.medium": "中",
+    "severity.low": "低",
+    "reason.pattern": "{kind} の形式に一致",
+    "reason.key-name": "{detail} に代入されている",
+    "reason.pair-construct": "同じ構文内で SID の直後にある",
+    "reason.statement": "Twilio を指す文の引数",
+    "reason.scope": "Twilio のセクション {detail} の中",
+    "reason.near-id": "SID のそばの認証情報キー {detail}",
+    "reason.near-vendor": "Twilio への参照のそばの認証情報キー {detail}",
+    "report.none": "Twilio の認証情報は見つかりませんでした。",
+    "report.summary": "{files} 個のファイルを検査し、{findings} 件を検出しました（{bytes} バイト、{secs:.2f} 秒）。",
+    "report.skipped": "検査しなかったファイル（{count} 件）:",
+    "report.note": "注意: {note}",
+    "report.pair_with": "{line} 行目の {kind} {value} とのペア",
+    "report.commit": "コミット {sha}（{author}、{date}）",
+    "report.occurrences": "このファイル内に {count} 箇所",
+    "report.what_to_do": "対処方法",
+    "report.show_secrets_hint": "値は伏せ字で表示しています。--show-secrets で全体を表示します。",
+    "remediation.auth-token": (
+        "1. 直ちに Auth Token をローテーションしてください。Twilio コンソールでセカンダリ Auth Token を"
+        "作成し、アプリケーションをそれに切り替えてから昇格（Promote）すると、漏えいしたトークンは"
+        "無効になります。\n"
+        "2. どこかに push した場合は git の履歴から削除し（git filter-repo）、削除後も公開済みとして"
+        "扱ってください。\n"
+        "3. GitHub でアカウント SID を検索し（https://github.com/search?q=<SID>&type=Code）、"
+        "他に露出している場所を確認してください。\n"
+        "4. アカウントの全ユーザーのパスワードを変更し、二要素認証を有効にし、ユーザーのメールアドレス"
+        "と発信者番号（Caller ID）が変更されていないか確認してください。\n"
+        "5. 音声と SMS の地域別許可（Geo Permissions）をサービス提供国に絞り、使用量トリガーを設定して"
+        "料金詐欺や SMS ポンピングの被害を抑えてください。"
+    ),
+    "remediation.api-key-secret": (
+        "1. Twilio コンソールで漏えいした API キーを削除し（API キーはローテーションできません）、"
+        "新しいキーを作成してください。\n"
+        "2. push した場合は git の履歴からシークレットを削除してください。\n"
+        "3. GitHub でアカウント SID を検索し、ユーザーのパスワード変更、二要素認証の有効化、"
+        "音声/SMS の地域別許可の制限、使用量トリガーの設定を行ってください。"
+    ),
+    "remediation.account-sid": (
+        "アカウント SID 自体は秘密情報ではありませんが、攻撃者はそのそばにある Auth Token を探すために"
+        "コードを検索します。近くや履歴にトークンがないか確認し、GitHub で SID を検索し、"
+        "コードではなく環境変数から読み込むようにしてください。"
+    ),
+    "remediation.api-key-sid": (
+        "API キー SID 単体は無害です。そのシークレットがどこにもコミットされていないことを確認し、"
+        "コミットされていた場合はキーを削除してください。"
+    ),
+    "remediation.sendgrid-api-key": (
+        "SendGrid の API キーを削除し（Settings > API Keys）、必要な権限だけを持つ新しいキーを作成し、"
+        "push した場合は古いキーを git の履歴から削除してください。"
+    ),
+    "remediation.generic": "この認証情報を無効化またはローテーションし、コードから削除してください。",
+    "help.text": "ソースコード内の Twilio 認証情報があれば、誰でもそのアカウントの費用でメッセージ送信や"
+    "通話ができてしまいます。",
+}
+
+CATALOGUE = {"en": EN, "ja": JA}
+
+
+def detect_lang(explicit: str | None = None) -> str:
+    """``--lang`` wins; otherwise the locale (LC_ALL, LC_MESSAGES, LANG) decides."""
+    if explicit:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        v = os.environ.get(var)
+        if v:
+            return "ja" if v.lower().startswith("ja") else "en"
+    try:
+        loc = locale.getlocale()[0] or ""
+    except ValueError:
+        loc = ""
+    return "ja" if loc.lower().startswith("ja") else "en"
+
+
+class Messages:
+    def __init__(self, lang: str = "en"):
+        self.lang = lang if lang in CATALOGUE else "en"
+        self._table = CATALOGUE[self.lang]
+
+    def __call__(self, key: str, **kw: object) -> str:
+        text = self._table.get(key) or EN.get(key) or key
+        return text.format(**kw) if kw else text
+
+    def remediation(self, kind: str, secret_kind: str | None = None) -> str:
+        k = secret_kind if kind == "credential-pair" and secret_kind else kind
+        return self(f"remediation.{k}") if f"remediation.{k}" in EN else self("remediation.generic")
+
+    def remediation_key(self, kind: str, secret_kind: str | None = None) -> str:
+        k = secret_kind if kind == "credential-pair" and secret_kind else kind
+        return k if f"remediation.{k}" in EN else "generic"

@@ -1,0 +1,98 @@
+"""The JSON contract CI scripts parse. Documented in README.md; change only additively.
+
+Version 1: ``{"version": 1, "tool": {...}, "findings": [...], "summary": {...}}``. Fields of a
+finding are always present (``null`` when not applicable) so consumers need no existence checks.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twscan import __version__
+from twscan.messages import Messages
+from twscan.model import Finding, ScanSummary
+from twscan.redact import redact
+from twscan.reports import ReportOptions
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding, opts: ReportOptions, msg: Messages) -> dict[str, Any]:
+    show = opts.show_secrets
+    d: dict[str, Any] = {
+        "rule": f.rule,
+        "kind": f.kind,
+        "severity": f.severity.value,
+        "title": f.title,
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
+        "offset": f.offset,
+        "secret": redact(f.secret, show),
+        "secret_hash": f.secret_hash,
+        "fingerprint": f.fingerprint,
+        "reason": reason_text(f, msg),
+        "reason_code": f.reason,
+        "encoding": f.encoding,
+        "pair": None,
+        "commit": f.commit.sha if f.commit else None,
+        "author": f.commit.author if f.commit else None,
+        "author_email": f.commit.email if f.commit else None,
+        "date": f.commit.date if f.commit else None,
+        "remediation": msg.remediation_key(f.kind, _secret_kind(f)),
+    }
+    if f.pair:
+        d["pair"] = {
+            "rule": f.pair.rule,
+            "kind": f.pair.kind,
+            "secret": redact(f.pair.secret, show),
+            "line": f.pair.line,
+            "column": f.pair.column,
+            "offset": f.pair.offset,
+        }
+    for k, v in f.extra.items():
+        if not k.startswith("_") and k not in d:
+            d[k] = v
+    return d
+
+
+def _secret_kind(f: Finding) -> str | None:
+    v = f.extra.get("secret_kind")
+    return v if isinstance(v, str) else None
+
+
+def reason_text(f: Finding, msg: Messages) -> str:
+    detail = f.extra.get("reason_detail", "")
+    return msg(f"reason.{f.reason}", kind=msg(f"kind.{f.kind}"), detail=detail)
+
+
+def summary_dict(findings: list[Finding], summary: ScanSummary) -> dict[str, Any]:
+    by_sev: dict[str, int] = {}
+    for f in findings:
+        by_sev[f.severity.value] = by_sev.get(f.severity.value, 0) + 1
+    return {
+        "findings": len(findings),
+        "by_severity": by_sev,
+        "files_scanned": summary.files_scanned,
+        "bytes_scanned": summary.bytes_scanned,
+        "commits_scanned": summary.commits_scanned,
+        "skipped": [{"path": p, "reason": r} for p, r in summary.skipped],
+        "notes": list(summary.notes),
+        "duration_s": round(summary.duration_s, 3),
+    }
+
+
+def render_json(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
+    msg = Messages(opts.lang)
+    doc: dict[str, Any] = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "twscan", "version": __version__},
+        "findings": [finding_dict(f, opts, msg) for f in findings],
+        "summary": summary_dict(findings, summary),
+    }
+    for k, v in opts.extra_sections.items():
+        doc[k] = v
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

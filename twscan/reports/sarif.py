@@ -1,0 +1,144 @@
+"""SARIF 2.1.0 for code-scanning upload (GitHub, GitLab, Azure DevOps).
+
+Validated in the tests against the official OASIS schema. GitHub reads ``security-severity``
+from rule properties to rank alerts, and ``partialFingerprints`` to keep an alert's identity
+when lines move; both are filled from the same data the other reports use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import quote
+
+from twscan import __version__
+from twscan.messages import Messages
+from twscan.model import Finding, ScanSummary, Severity
+from twscan.redact import redact
+from twscan.reports import ReportOptions
+from twscan.reports.json_report import reason_text
+from twscan.rules import PairRule, Rule
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+          Severity.LOW: "note"}
+_SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.0",
+                      Severity.LOW: "3.0"}
+
+
+def artifact_uri(path: str) -> dict[str, str]:
+    if os.path.isabs(path):
+        return {"uri": "file://" + quote(path.replace(os.sep, "/"))}
+    p = path.replace(os.sep, "/")
+    while p.startswith("./"):
+        p = p[2:]
+    return {"uri": quote(p), "uriBaseId": "%SRCROOT%"}
+
+
+def _rule_descriptor(r: Rule | PairRule, msg: Messages) -> dict[str, Any]:
+    kind = r.kind if isinstance(r, Rule) else "credential-pair"
+    secret_kind = r.secret_kind if isinstance(r, PairRule) else None
+    remediation = msg.remediation(kind, secret_kind)
+    help_text = f"{msg('help.text')}\n\n{msg('report.what_to_do')}:\n{remediation}"
+    return {
+        "id": r.id,
+        "name": "".join(w.capitalize() for w in r.id.replace("_", "-").split("-")),
+        "shortDescription": {"text": r.title},
+        "fullDescription": {"text": r.description or r.title},
+        "help": {"text": help_text, "markdown": help_text.replace("\n", "  \n")},
+        "defaultConfiguration": {"level": _LEVEL[r.severity]},
+        "properties": {
+            "security-severity": _SECURITY_SEVERITY[r.severity],
+            "tags": ["security", "secret", "twilio"],
+            "kind": kind,
+        },
+    }
+
+
+def _result(f: Finding, opts: ReportOptions, msg: Messages, index: dict[str, int]) -> dict[str, Any]:
+    value = redact(f.secret, opts.show_secrets)
+    text = f"{f.title}: {value} ({reason_text(f, msg)})"
+    region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
+    if f.end_line >= f.line and f.end_column > 0:
+        region["endLine"] = f.end_line
+        region["endColumn"] = f.end_column
+    if f.encoding == "binary":
+        region = {"byteOffset": f.offset, "byteLength": len(f.secret)}
+    res: dict[str, Any] = {
+        "ruleId": f.rule,
+        "level": _LEVEL[f.severity],
+        "message": {"text": text},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": artifact_uri(f.file), "region": region}}
+        ],
+        "partialFingerprints": {"twscan/v1": f.fingerprint},
+        "properties": {"kind": f.kind, "severity": f.severity.value, "secretHash": f.secret_hash},
+    }
+    if f.rule in index:
+        res["ruleIndex"] = index[f.rule]
+    if f.pair:
+        res["relatedLocations"] = [
+            {
+                "id": 1,
+                "message": {"text": f"{msg('kind.' + f.pair.kind)} {redact(f.pair.secret, opts.show_secrets)}"},
+                "physicalLocation": {
+                    "artifactLocation": artifact_uri(f.file),
+                    "region": {"startLine": max(1, f.pair.line), "startColumn": max(1, f.pair.column)},
+                },
+            }
+        ]
+    if f.commit:
+        res["properties"].update(
+            {"commit": f.commit.sha, "author": f.commit.author, "date": f.commit.date}
+        )
+    for k, v in f.extra.items():
+        if not k.startswith("_") and k not in res["properties"]:
+            res["properties"][k] = v
+    return res
+
+
+def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
+    msg = Messages(opts.lang)
+    rules = [r for r in opts.rules if isinstance(r, Rule | PairRule)]
+    descriptors = [_rule_descriptor(r, msg) for r in rules]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    extra_rules = opts.extra_sections.get("sarif_rules")
+    if isinstance(extra_rules, list):
+        for d in extra_rules:
+            index[d["id"]] = len(descriptors)
+            descriptors.append(d)
+    results = [_result(f, opts, msg, index) for f in findings]
+    extra_results = opts.extra_sections.get("sarif_results")
+    if isinstance(extra_results, list):
+        results.extend(extra_results)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "twscan",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://github.com/twscan/twscan",
+                "rules": descriptors,
+            }
+        },
+        "results": results,
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri()}},
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": f"not scanned: {p}: {r}"}}
+                    for p, r in summary.skipped
+                ],
+            }
+        ],
+        "columnKind": "unicodeCodePoints",
+    }
+    doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cwd_uri() -> str:
+    cwd = os.getcwd().replace(os.sep, "/")
+    return "file://" + quote(cwd if cwd.endswith("/") else cwd + "/")

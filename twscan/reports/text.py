@@ -1,0 +1,97 @@
+"""Human report: grouped by file, most severe first, remediation once per kind."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from twscan.messages import Messages
+from twscan.model import Finding, ScanSummary, Severity
+from twscan.redact import redact
+from twscan.reports import ReportOptions
+from twscan.reports.json_report import reason_text
+
+_COLORS = {
+    Severity.CRITICAL: "\033[1;31m",
+    Severity.HIGH: "\033[31m",
+    Severity.MEDIUM: "\033[33m",
+    Severity.LOW: "\033[36m",
+}
+_RESET = "\033[0m"
+_BOLD = "\033[1m"
+
+
+def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
+    msg = Messages(opts.lang)
+    out: list[str] = []
+    bold = _BOLD if opts.color else ""
+    reset = _RESET if opts.color else ""
+    ordered = sorted(findings, key=lambda f: (f.file, f.line, f.column))
+    for path, group in groupby(ordered, key=lambda f: f.file):
+        out.append(f"{bold}{path}{reset}")
+        for f in group:
+            out.extend(_finding_lines(f, opts, msg))
+        out.append("")
+    if findings:
+        out.append(f"{bold}{msg('report.what_to_do')}{reset}")
+        seen: set[str] = set()
+        for f in sorted(findings, key=lambda f: -f.severity.rank):
+            sk = f.extra.get("secret_kind")
+            key = msg.remediation_key(f.kind, sk if isinstance(sk, str) else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            label = msg(f"kind.{key}") if key != "generic" else f.title
+            out.append(f"- {label}:")
+            out.extend("    " + line for line in msg(f"remediation.{key}").splitlines())
+        out.append("")
+        if not opts.show_secrets:
+            out.append(msg("report.show_secrets_hint"))
+    else:
+        out.append(msg("report.none"))
+    if summary.skipped:
+        out.append(msg("report.skipped", count=len(summary.skipped)))
+        out.extend(f"  {p}: {r}" for p, r in summary.skipped)
+    out.extend(msg("report.note", note=n) for n in summary.notes)
+    out.append(
+        msg(
+            "report.summary",
+            findings=len(findings),
+            files=summary.files_scanned,
+            bytes=summary.bytes_scanned,
+            secs=summary.duration_s,
+        )
+    )
+    return "\n".join(out) + "\n"
+
+
+def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
+    color = _COLORS[f.severity] if opts.color else ""
+    reset = _RESET if opts.color else ""
+    where = f"{f.line}:{f.column}" if f.encoding != "binary" else f"@{f.offset:#x}"
+    sev = msg(f"severity.{f.severity.value}")
+    value = redact(f.secret, opts.show_secrets)
+    lines = [f"  {where:>9}  {color}{sev:<8}{reset} {f.title}  {value}  ({reason_text(f, msg)})"]
+    pad = " " * 13
+    if f.pair:
+        lines.append(
+            pad
+            + msg(
+                "report.pair_with",
+                kind=msg(f"kind.{f.pair.kind}"),
+                value=redact(f.pair.secret, opts.show_secrets),
+                line=f.pair.line,
+            )
+        )
+    if f.commit:
+        lines.append(
+            pad
+            + msg("report.commit", sha=f.commit.sha[:12], author=f.commit.author, date=f.commit.date)
+        )
+    occ = f.extra.get("occurrences")
+    if isinstance(occ, int) and occ > 1:
+        lines.append(pad + msg("report.occurrences", count=occ))
+    for k in ("status", "paths"):
+        v = f.extra.get(k)
+        if v:
+            lines.append(pad + f"{k}: {', '.join(v) if isinstance(v, list) else v}")
+    return lines

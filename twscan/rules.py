@@ -1,0 +1,315 @@
+"""Rules as data: load, validate and expand the TOML rule files.
+
+Rules live in ``rules/*.toml`` (shipped in the wheel as ``twscan/rules``) so that what twscan
+detects can be read, reviewed and extended without touching code; each rule carries examples
+that must be found and counter-examples that must not, checked by ``twscan rules --check``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from twscan.errors import TwscanError
+from twscan.model import Severity
+
+_RULE_KEYS = {
+    "id", "title", "kind", "severity", "description", "pattern", "secret-group", "boundary",
+    "placeholder-check", "mixed-case", "keywords", "examples", "counter-examples", "context",
+}
+_PAIR_KEYS = {"id", "title", "severity", "secret-kind", "id-kind", "description"}
+_VOCAB_KEYS = {"generic", "deny", "vendor"}
+_TOP_KEYS = {"rules", "pairs", "vocabulary"}
+_CONTEXT_KEYS = {"key-names", "credential-words", "anchor-kind"}
+
+
+@dataclass(frozen=True)
+class ContextSpec:
+    """What makes a bare value a credential: a match of such a rule counts only in context.
+
+    ``key_names`` are regexes searched in the normalised key name (lower case, letters and
+    digits only) that make the value one outright; a key made only of ``credential_words`` and
+    generic words (``password``, ``token``) needs the surroundings to name Twilio or to hold an
+    id of ``anchor_kind``.
+    """
+
+    key_names: tuple[re.Pattern[str], ...]
+    credential_words: frozenset[str]
+    anchor_kind: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    kind: str
+    severity: Severity
+    description: str
+    pattern: re.Pattern[str]
+    bpattern: re.Pattern[bytes] | None  # same pattern on bytes, for the prefilter; None if not ASCII
+    secret_group: int | str = 0
+    boundary: bool = True
+    placeholder_check: bool = True
+    mixed_case: bool = False
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+    context: ContextSpec | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PairRule:
+    id: str
+    title: str
+    severity: Severity
+    secret_kind: str
+    id_kind: str
+    description: str
+
+
+@dataclass
+class Vocabulary:
+    generic: set[str] = field(default_factory=set)
+    deny: set[str] = field(default_factory=set)
+    vendor: set[str] = field(default_factory=set)
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    pairs: list[PairRule] = field(default_factory=list)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    files: list[str] = field(default_factory=list)
+
+    def extend(self, other: RuleSet) -> None:
+        known = {r.id for r in self.rules} | {p.id for p in self.pairs}
+        for r in [*other.rules, *other.pairs]:
+            if r.id in known:
+                raise TwscanError(f"rule id {r.id!r} is defined twice ({other.files[0]})")
+        self.rules.extend(other.rules)
+        self.pairs.extend(other.pairs)
+        self.vocabulary.generic |= other.vocabulary.generic
+        self.vocabulary.deny |= other.vocabulary.deny
+        self.vocabulary.vendor |= other.vocabulary.vendor
+        self.files.extend(other.files)
+
+
+def builtin_rules_dir() -> Path:
+    """Inside a wheel the rules sit in the package; in a checkout, beside it."""
+    packaged = Path(__file__).with_name("rules")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_ruleset(extra: list[Path] | tuple[Path, ...] = (), builtin: bool = True) -> RuleSet:
+    rs = RuleSet()
+    paths: list[Path] = []
+    if builtin:
+        d = builtin_rules_dir()
+        paths.extend(sorted(d.glob("*.toml")))
+        if not paths:
+            raise TwscanError(f"no built-in rules found in {d}")
+    paths.extend(extra)
+    for p in paths:
+        rs.extend(load_file(p))
+    return rs
+
+
+def load_file(path: Path) -> RuleSet:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise TwscanError(f"rules file not found: {path}") from None
+    except OSError as e:
+        raise TwscanError(f"cannot read rules file {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TwscanError(f"rules file {path} is not valid TOML: {e}") from None
+    return parse_ruleset(data, str(path))
+
+
+def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
+    _check_keys(data, _TOP_KEYS, source)
+    rs = RuleSet(files=[source])
+    vocab = data.get("vocabulary", {})
+    if not isinstance(vocab, dict):
+        raise TwscanError(f"{source}: [vocabulary] must be a table")
+    _check_keys(vocab, _VOCAB_KEYS, f"{source} [vocabulary]")
+    rs.vocabulary = Vocabulary(
+        generic={w.lower() for w in _str_list(vocab, "generic", source)},
+        deny={w.lower() for w in _str_list(vocab, "deny", source)},
+        vendor={w.lower() for w in _str_list(vocab, "vendor", source)},
+    )
+    for i, raw in enumerate(_table_list(data, "rules", source)):
+        rs.rules.append(_parse_rule(raw, f"{source} rules[{i}]", source))
+    for i, raw in enumerate(_table_list(data, "pairs", source)):
+        where = f"{source} pairs[{i}]"
+        _check_keys(raw, _PAIR_KEYS, where)
+        rs.pairs.append(
+            PairRule(
+                id=_req_str(raw, "id", where),
+                title=_req_str(raw, "title", where),
+                severity=_severity(raw, where),
+                secret_kind=_req_str(raw, "secret-kind", where),
+                id_kind=_req_str(raw, "id-kind", where),
+                description=str(raw.get("description", "")),
+            )
+        )
+    ids = [r.id for r in rs.rules] + [p.id for p in rs.pairs]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise TwscanError(f"{source}: duplicate rule id(s): {', '.join(sorted(dup))}")
+    return rs
+
+
+def _parse_rule(raw: dict[str, object], where: str, source: str) -> Rule:
+    _check_keys(raw, _RULE_KEYS, where)
+    rid = _req_str(raw, "id", where)
+    where = f"{source} rule {rid!r}"
+    pattern_text = _req_str(raw, "pattern", where)
+    try:
+        pattern = re.compile(pattern_text)
+    except re.error as e:
+        raise TwscanError(f"{where}: invalid pattern: {e}") from None
+    try:
+        bpattern: re.Pattern[bytes] | None = re.compile(pattern_text.encode("ascii"))
+    except (UnicodeEncodeError, re.error):
+        bpattern = None
+    group = raw.get("secret-group", 0)
+    if not isinstance(group, int | str):
+        raise TwscanError(f"{where}: secret-group must be a group number or name")
+    if isinstance(group, str) and group not in pattern.groupindex:
+        raise TwscanError(f"{where}: secret-group {group!r} is not a group of the pattern")
+    if isinstance(group, int) and group > pattern.groups:
+        raise TwscanError(f"{where}: secret-group {group} exceeds the pattern's groups")
+    return Rule(
+        id=rid,
+        title=_req_str(raw, "title", where),
+        kind=_req_str(raw, "kind", where),
+        severity=_severity(raw, where),
+        description=str(raw.get("description", "")),
+        pattern=pattern,
+        bpattern=bpattern,
+        secret_group=group,
+        boundary=_bool(raw, "boundary", True, where),
+        placeholder_check=_bool(raw, "placeholder-check", True, where),
+        mixed_case=_bool(raw, "mixed-case", False, where),
+        keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
+        examples=tuple(_str_list(raw, "examples", where)),
+        counter_examples=tuple(_str_list(raw, "counter-examples", where)),
+        context=_parse_context(raw.get("context"), where),
+        source=source,
+    )
+
+
+def _parse_context(raw: object, where: str) -> ContextSpec | None:
+    if raw is None:
+        return None
+    where = f"{where} [context]"
+    if not isinstance(raw, dict):
+        raise TwscanError(f"{where}: must be a table")
+    _check_keys(raw, _CONTEXT_KEYS, where)
+    names = []
+    for n in _str_list(raw, "key-names", where):
+        try:
+            names.append(re.compile(n))
+        except re.error as e:
+            raise TwscanError(f"{where}: invalid key-names pattern {n!r}: {e}") from None
+    anchor = raw.get("anchor-kind")
+    if anchor is not None and not isinstance(anchor, str):
+        raise TwscanError(f"{where}: anchor-kind must be a string")
+    return ContextSpec(
+        key_names=tuple(names),
+        credential_words=frozenset(w.lower() for w in _str_list(raw, "credential-words", where)),
+        anchor_kind=anchor,
+    )
+
+
+def _check_keys(raw: dict[str, object], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise TwscanError(f"{where}: unknown key(s): {', '.join(unknown)}")
+
+
+def _table_list(data: dict[str, object], key: str, where: str) -> list[dict[str, object]]:
+    v = data.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise TwscanError(f"{where}: [[{key}]] must be an array of tables")
+    return v
+
+
+def _req_str(raw: dict[str, object], key: str, where: str) -> str:
+    v = raw.get(key)
+    if not isinstance(v, str) or not v:
+        raise TwscanError(f"{where}: missing or empty {key!r}")
+    return v
+
+
+def _str_list(raw: dict[str, object], key: str, where: str) -> list[str]:
+    v = raw.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise TwscanError(f"{where}: {key!r} must be a list of strings")
+    return v
+
+
+def _bool(raw: dict[str, object], key: str, default: bool, where: str) -> bool:
+    v = raw.get(key, default)
+    if not isinstance(v, bool):
+        raise TwscanError(f"{where}: {key!r} must be true or false")
+    return v
+
+
+def _severity(raw: dict[str, object], where: str) -> Severity:
+    v = _req_str(raw, "severity", where)
+    try:
+        return Severity(v)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Severity)
+        raise TwscanError(f"{where}: severity {v!r} is not one of {allowed}") from None
+
+
+# --- examples -----------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(AC|SK|hex32|alnum32|sendgrid)\}")
+
+
+def _alnum32() -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        v = "".join(secrets.choice(alphabet) for _ in range(32))
+        if any(c.isupper() for c in v) and any(c.islower() for c in v) and any(c.isdigit() for c in v):
+            return v
+
+
+def _sendgrid() -> str:
+    alphabet = string.ascii_letters + string.digits + "_-"
+    part = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
+    return f"SG.{part(22)}.{part(43)}"
+
+
+_GENERATORS = {
+    "AC": lambda: "AC" + secrets.token_hex(16),
+    "SK": lambda: "SK" + secrets.token_hex(16),
+    "hex32": lambda: secrets.token_hex(16),
+    "alnum32": _alnum32,
+    "sendgrid": _sendgrid,
+}
+
+
+def expand_example(template: str) -> tuple[str, dict[str, str]]:
+    """Fill an example's placeholders with fresh random values; same name, same value."""
+    values: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            values[name] = _GENERATORS[name]()
+        return values[name]
+
+    return _PLACEHOLDER.sub(sub, template), values

@@ -1,0 +1,1 @@
+"""Where text comes from: files on disk, the git index, commit ranges, whole history."""
