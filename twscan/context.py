@@ -142,9 +142,9 @@ class Judge:
         norm = normalise(key)
         if cls in ("deny", "foreign") and not positional:
             return REJECT
-        if key and not positional and any(p.search(norm) for p in spec.key_names):
-            if cls == "vendor" or cls == "generic":
-                return Verdict(True, 3, "key-name", key)
+        named = key and not positional and any(p.search(norm) for p in spec.key_names)
+        if named and cls in ("vendor", "generic"):
+            return Verdict(True, 3, "key-name", key)
         words = set(split_words(key)) if key else set()
         credential_key = bool(words & spec.credential_words) or any(
             w in norm for w in spec.credential_words if len(w) > 3
@@ -218,9 +218,9 @@ class Judge:
         for i in range(line_no - 1, lo - 1, -1):
             t = self.line_text(i)
             stripped = t.strip()
-            if not stripped or stripped.startswith(("#", "//", ";", "--", "*", "/*", "-")):
-                if not stripped.startswith("- "):
-                    continue
+            comment = stripped.startswith(("#", "//", ";", "--", "*", "/*", "-"))
+            if not stripped or (comment and not stripped.startswith("- ")):
+                continue
             m = _INI_HEADER.match(t)
             if m:
                 return m.group(1)

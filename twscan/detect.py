@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twscan.context import Judge, Verdict
-from twscan.model import Finding, Half, Severity
+from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
 from twscan.textdecode import decode, sniff_utf16
@@ -23,6 +23,7 @@ from twscan.textdecode import decode, sniff_utf16
 WINDOW = 1500  # characters of context kept around a keyword hit in a large text
 WHOLE_TEXT_LIMIT = 256 * 1024  # below this, context rules read the whole text
 _B64_EDGE = "+/"
+_HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
 
 
@@ -67,10 +68,9 @@ class Detector:
     def _kw_bytes_search(self, data: bytes) -> bool:
         # Case-insensitive keyword test without lower-casing the whole buffer (slow): try the
         # three spellings code actually uses.
-        for k in self._kw_bytes:
-            if k in data or k.upper() in data or k.capitalize() in data:
-                return True
-        return False
+        return any(
+            k in data or k.upper() in data or k.capitalize() in data for k in self._kw_bytes
+        )
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_bytes(self, data: bytes, path: str) -> list[Finding]:
@@ -185,7 +185,7 @@ class Detector:
                 anchor = f.extra.get("_anchor")
                 partner = next((i for i in idf if i.offset == anchor), None)
                 if partner is None:
-                    partner = min(idf, key=lambda i: (abs(i.offset - f.offset), i.offset > f.offset))
+                    partner = _nearest(idf, f.offset)
                 paired.add(id(f))
                 consumed_ids.add((partner.rule, partner.secret))
                 out.append(_pair_finding(pr, f, partner))
@@ -197,6 +197,11 @@ class Detector:
             f.extra.pop("_anchor", None)
         out.sort(key=lambda f: f.offset)
         return out
+
+
+def _nearest(ids: list[Finding], offset: int) -> Finding:
+    """The id closest to the secret, the one before it on a tie (``SID=…`` then ``TOKEN=…``)."""
+    return min(ids, key=lambda i: (abs(i.offset - offset), i.offset > offset))
 
 
 def _pair_finding(pr: PairRule, secret: Finding, ident: Finding) -> Finding:
@@ -272,20 +277,16 @@ def _bounded(text: str, s: int, e: int, rule: Rule) -> bool:
     if e < len(text) and _is_alnum(text[e]):
         return False
     if s > 0 and _is_alnum(text[s - 1]):
-        ok = (s >= 2 and text[s - 2] == "\\" and text[s - 1] in "nrt") or (
-            s >= 3 and text[s - 3] == "%" and all(c in "0123456789ABCDEFabcdef" for c in text[s - 2 : s])
-        )
+        escape = s >= 2 and text[s - 2] == "\\" and text[s - 1] in "nrt"
+        percent = s >= 3 and text[s - 3] == "%" and all(c in _HEX for c in text[s - 2 : s])
+        ok = escape or percent
         if not ok:
             return False
-    if rule.context is not None:
-        # A run inside base64 is part of a larger value, not a token of its own.
-        if (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE):
-            return False
-    return True
+    # A run inside base64 is part of a larger value, not a token of its own.
+    in_b64 = (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE)
+    return not (rule.context is not None and in_b64)
 
 
 def _mixed(value: str) -> bool:
     return any(c.isupper() for c in value) and any(c.islower() for c in value)
 
-
-_SEVERITY_ORDER = {s: s.rank for s in Severity}

@@ -11,6 +11,7 @@ import re
 import secrets
 import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from twscan.errors import TwscanError
 from twscan.model import Severity
 
 _RULE_KEYS = {
-    "id", "title", "kind", "severity", "description", "pattern", "secret-group", "boundary",
-    "placeholder-check", "mixed-case", "keywords", "examples", "counter-examples", "context",
+    "id", "title", "kind", "severity", "description", "pattern", "secret-group",
+    "boundary", "placeholder-check", "mixed-case", "keywords", "examples",
+    "counter-examples", "context",
 }
 _PAIR_KEYS = {"id", "title", "severity", "secret-kind", "id-kind", "description"}
 _VOCAB_KEYS = {"generic", "deny", "vendor"}
@@ -50,7 +52,7 @@ class Rule:
     severity: Severity
     description: str
     pattern: re.Pattern[str]
-    bpattern: re.Pattern[bytes] | None  # same pattern on bytes, for the prefilter; None if not ASCII
+    bpattern: re.Pattern[bytes] | None  # the pattern on bytes for the gate; None if not ASCII
     secret_group: int | str = 0
     boundary: bool = True
     placeholder_check: bool = True
@@ -88,9 +90,9 @@ class RuleSet:
 
     def extend(self, other: RuleSet) -> None:
         known = {r.id for r in self.rules} | {p.id for p in self.pairs}
-        for r in [*other.rules, *other.pairs]:
-            if r.id in known:
-                raise TwscanError(f"rule id {r.id!r} is defined twice ({other.files[0]})")
+        for rid in [r.id for r in other.rules] + [p.id for p in other.pairs]:
+            if rid in known:
+                raise TwscanError(f"rule id {rid!r} is defined twice ({other.files[0]})")
         self.rules.extend(other.rules)
         self.pairs.extend(other.pairs)
         self.vocabulary.generic |= other.vocabulary.generic
@@ -283,17 +285,21 @@ def _alnum32() -> str:
     alphabet = string.ascii_letters + string.digits
     while True:
         v = "".join(secrets.choice(alphabet) for _ in range(32))
-        if any(c.isupper() for c in v) and any(c.islower() for c in v) and any(c.isdigit() for c in v):
+        kinds = (str.isupper, str.islower, str.isdigit)
+        if all(any(k(c) for c in v) for k in kinds):
             return v
 
 
 def _sendgrid() -> str:
     alphabet = string.ascii_letters + string.digits + "_-"
-    part = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
+
+    def part(n: int) -> str:
+        return "".join(secrets.choice(alphabet) for _ in range(n))
+
     return f"SG.{part(22)}.{part(43)}"
 
 
-_GENERATORS = {
+_GENERATORS: dict[str, Callable[[], str]] = {
     "AC": lambda: "AC" + secrets.token_hex(16),
     "SK": lambda: "SK" + secrets.token_hex(16),
     "hex32": lambda: secrets.token_hex(16),

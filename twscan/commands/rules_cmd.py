@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(doc, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    width = max(len(r.id) for r in [*rs.rules, *rs.pairs]) if rs.rules else 10
+    width = max([len(r.id) for r in rs.rules] + [len(p.id) for p in rs.pairs] + [10])
     for r in rs.rules:
         print(f"{r.id:<{width}}  {r.kind:<18} {r.severity.value:<9} {r.title}")
     for pr in rs.pairs:

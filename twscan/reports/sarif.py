@@ -56,7 +56,9 @@ def _rule_descriptor(r: Rule | PairRule, msg: Messages) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, opts: ReportOptions, msg: Messages, index: dict[str, int]) -> dict[str, Any]:
+def _result(
+    f: Finding, opts: ReportOptions, msg: Messages, index: dict[str, int]
+) -> dict[str, Any]:
     value = redact(f.secret, opts.show_secrets)
     text = f"{f.title}: {value} ({reason_text(f, msg)})"
     region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
@@ -78,13 +80,15 @@ def _result(f: Finding, opts: ReportOptions, msg: Messages, index: dict[str, int
     if f.rule in index:
         res["ruleIndex"] = index[f.rule]
     if f.pair:
+        other = f"{msg('kind.' + f.pair.kind)} {redact(f.pair.secret, opts.show_secrets)}"
+        other_region = {"startLine": max(1, f.pair.line), "startColumn": max(1, f.pair.column)}
         res["relatedLocations"] = [
             {
                 "id": 1,
-                "message": {"text": f"{msg('kind.' + f.pair.kind)} {redact(f.pair.secret, opts.show_secrets)}"},
+                "message": {"text": other},
                 "physicalLocation": {
                     "artifactLocation": artifact_uri(f.file),
-                    "region": {"startLine": max(1, f.pair.line), "startColumn": max(1, f.pair.column)},
+                    "region": other_region,
                 },
             }
         ]

@@ -83,10 +83,8 @@ def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
             )
         )
     if f.commit:
-        lines.append(
-            pad
-            + msg("report.commit", sha=f.commit.sha[:12], author=f.commit.author, date=f.commit.date)
-        )
+        c = f.commit
+        lines.append(pad + msg("report.commit", sha=c.sha[:12], author=c.author, date=c.date))
     occ = f.extra.get("occurrences")
     if isinstance(occ, int) and occ > 1:
         lines.append(pad + msg("report.occurrences", count=occ))

@@ -89,7 +89,7 @@ def read_stdin() -> bytes:
 
 
 def _git_ignored(root: str) -> set[str] | None:
-    """Paths under root that git ignores; None when root is not in a work tree (nothing to honour)."""
+    """Paths under root that git ignores; None outside a work tree (nothing to honour)."""
     try:
         out = subprocess.run(
             ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
