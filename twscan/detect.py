@@ -9,19 +9,21 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from twscan.context import Judge, Verdict
+from twscan.gate import Gate, GateResult, make_gate
 from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
 from twscan.textdecode import decode, sniff_utf16
 
-WINDOW = 1500  # characters of context kept around a keyword hit in a large text
-WHOLE_TEXT_LIMIT = 256 * 1024  # below this, context rules read the whole text
+# Characters around a keyword or id hit where a contextual value may sit: values follow their
+# keys and section headers, so the window reaches further forward than back.
+WINDOW_BEFORE = 300
+WINDOW_AFTER = 2000
 _B64_EDGE = "+/"
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
@@ -37,52 +39,51 @@ class _Raw:
 
 
 class Detector:
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, fast_gate: bool = False):
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.plain = [r for r in self.rules if r.context is None]
         self.contextual = [r for r in self.rules if r.context is not None]
         self.pairs: list[PairRule] = ruleset.pairs
         self.anchor_kinds = {r.context.anchor_kind for r in self.contextual if r.context}
-        kws = sorted({k for r in self.contextual for k in r.keywords}, key=len, reverse=True)
-        self._kw_re = re.compile("|".join(re.escape(k) for k in kws), re.I) if kws else None
-        self._kw_bytes = [k.encode() for k in kws]
+        self.keywords = sorted({k for r in self.contextual for k in r.keywords})
+        self.gate: Gate = make_gate(self.plain, self.keywords, fast_gate)
         self.rule_paths: tuple[Path, ...] = ()
+        self.fast_gate = fast_gate
 
     @classmethod
-    def load(cls, extra_rules: Sequence[Path] = (), builtin: bool = True) -> Detector:
-        det = cls(load_ruleset(tuple(extra_rules), builtin=builtin))
+    def load(
+        cls, extra_rules: Sequence[Path] = (), builtin: bool = True, fast_gate: bool = False
+    ) -> Detector:
+        """``fast_gate`` builds the Hyperscan gate (~15 ms): for scans of many megabytes."""
+        det = cls(load_ruleset(tuple(extra_rules), builtin=builtin), fast_gate=fast_gate)
         det.rule_paths = tuple(extra_rules)
         return det
 
-    # -- gate --------------------------------------------------------------------------------
     def prefilter(self, data: bytes) -> bool:
         """False means no rule can match these bytes (as UTF-8, Latin-1 or binary)."""
-        for r in self.plain:
-            if r.bpattern is None or r.bpattern.search(data):
-                return True
-        if self._kw_re is None:
-            return False
-        return self._kw_bytes_search(data)
-
-    def _kw_bytes_search(self, data: bytes) -> bool:
-        # Case-insensitive keyword test without lower-casing the whole buffer (slow): try the
-        # three spellings code actually uses.
-        return any(
-            k in data or k.upper() in data or k.capitalize() in data for k in self._kw_bytes
-        )
+        return self.gate.check(data).any
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_bytes(self, data: bytes, path: str) -> list[Finding]:
-        if sniff_utf16(data) is None and not self.prefilter(data):
-            return []
+        gate: GateResult | None = None
+        if sniff_utf16(data) is None:
+            gate = self.gate.check(data)
+            if not gate.any:
+                return []
         d = decode(data)
-        return self.scan_text(d.text, path, encoding=d.encoding if d.encoding != "utf-8" else None)
+        enc = d.encoding if d.encoding != "utf-8" else None
+        return self.scan_text(d.text, path, encoding=enc, gate=gate)
 
-    def scan_text(self, text: str, path: str, encoding: str | None = None) -> list[Finding]:
+    def scan_text(
+        self, text: str, path: str, encoding: str | None = None, gate: GateResult | None = None
+    ) -> list[Finding]:
+        """``gate``, when the caller already has one for these bytes, skips ruled-out rules."""
         ids: dict[str, list[tuple[int, int]]] = {}
         raws: list[_Raw] = []
         for rule in self.plain:
+            if gate is not None and rule.id not in gate.rules:
+                continue
             for m in rule.pattern.finditer(text):
                 s, e = m.span(rule.secret_group)
                 if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
@@ -94,32 +95,45 @@ class Detector:
                 if rule.mixed_case and not _mixed(secret):
                     continue
                 raws.append(_Raw(rule, s, e, secret, Verdict(True, 3, "pattern")))
-        if self.contextual:
-            raws.extend(self._contextual(text, ids))
+        if self.contextual and (gate is None or gate.keywords or ids):
+            # Byte offsets are text offsets when the text is pure ASCII or read byte for byte.
+            known = gate.hits if gate is not None and gate.hits is not None else None
+            if known is not None and not (
+                encoding == "binary" or (encoding is None and text.isascii())
+            ):
+                known = None
+            raws.extend(self._contextual(text, ids, known))
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
         return self._findings(raws, judge_lines, path, encoding)
 
-    def _contextual(self, text: str, ids: dict[str, list[tuple[int, int]]]) -> list[_Raw]:
+    def _contextual(
+        self,
+        text: str,
+        ids: dict[str, list[tuple[int, int]]],
+        known_hits: dict[str, list[int]] | None = None,
+    ) -> list[_Raw]:
         anchors = [s for k in self.anchor_kinds if k for s, _ in ids.get(k, ())]
-        hits = [m.start() for m in self._kw_re.finditer(text)] if self._kw_re else []
-        if not anchors and not hits:
+        if known_hits is not None:
+            hits_by_kw = known_hits
+        else:
+            low = text.lower()
+            if len(low) != len(text):  # a few Unicode letters lower-case to two characters
+                low = text.encode("ascii", "replace").decode("ascii").lower()
+            hits_by_kw = _keyword_hits(low, self.keywords)
+        if not anchors and not hits_by_kw:
             return []
         for v in ids.values():
             v.sort()
         judge = Judge(text, self.ruleset.vocabulary, ids)
-        spans = _windows(len(text), sorted(anchors + hits))
         best: dict[tuple[int, int], _Raw] = {}
-        low = None
         for rule in self.contextual:
-            rule_has_kw = True
-            if rule.keywords and not (rule.context and ids.get(rule.context.anchor_kind or "")):
-                if low is None:
-                    low = text.lower()
-                rule_has_kw = any(k in low for k in rule.keywords)
-            if not rule_has_kw:
+            kw_hits = [h for k in rule.keywords for h in hits_by_kw.get(k, ())]
+            anchor_kind = rule.context.anchor_kind if rule.context else None
+            if rule.keywords and not kw_hits and not ids.get(anchor_kind or ""):
                 continue
+            spans = _windows(len(text), sorted(anchors + kw_hits))
             for lo, hi in spans:
                 for m in rule.pattern.finditer(text, lo, hi):
                     s, e = m.span(rule.secret_group)
@@ -246,12 +260,21 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def _keyword_hits(low: str, keywords: Sequence[str]) -> dict[str, list[int]]:
+    """Offsets of each keyword in the lower-cased text (``str.find``: C speed, no regex)."""
+    hits: dict[str, list[int]] = {}
+    for k in keywords:
+        i = low.find(k)
+        while i >= 0:
+            hits.setdefault(k, []).append(i)
+            i = low.find(k, i + 1)
+    return hits
+
+
 def _windows(n: int, hits: Iterable[int]) -> list[tuple[int, int]]:
-    if n <= WHOLE_TEXT_LIMIT:
-        return [(0, n)]
     spans: list[tuple[int, int]] = []
     for h in hits:
-        lo, hi = max(0, h - WINDOW), min(n, h + WINDOW)
+        lo, hi = max(0, h - WINDOW_BEFORE), min(n, h + WINDOW_AFTER)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
         else:

@@ -29,7 +29,7 @@ def sniff_utf16(data: bytes) -> str | None:
         return "utf-16-be"
     head = data[:_SNIFF]
     n = len(head) // 2
-    if n < 4:
+    if n < 4 or b"\0" not in head:
         return None
     even_nul = head[0 : 2 * n : 2].count(0)
     odd_nul = head[1 : 2 * n : 2].count(0)

@@ -59,8 +59,8 @@ def _size(v: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {v!r}") from None
 
 
-def load_detector(args: argparse.Namespace) -> Detector:
-    return Detector.load(tuple(getattr(args, "rules", []) or ()))
+def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector:
+    return Detector.load(tuple(getattr(args, "rules", []) or ()), fast_gate=fast_gate)
 
 
 def report_options(args: argparse.Namespace, detector: Detector | None) -> ReportOptions:

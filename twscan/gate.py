@@ -1,0 +1,138 @@
+"""The cheap first look at raw bytes: can any rule match here at all?
+
+Most files hold nothing Twilio-like, so the whole cost of scanning them should be one fast pass.
+Two implementations give the same answer:
+
+- :class:`ReGate` (standard library): each literal-prefixed rule pattern is one ``re`` search
+  (~2 GB/s here) and the keywords one case-insensitive search. No start-up cost, which is
+  what a pre-commit hook on a small change needs.
+- :class:`HyperscanGate`: every pattern and keyword in one Hyperscan pass (~3 GB/s here for the
+  built-in rules, measured against ~70 MB/s for the same answer from ``re`` on source code full
+  of "token"/"secret"). It costs ~15 ms to compile, so it is used for large scans only, and
+  only where the optional ``hyperscan`` wheel is installed.
+
+A gate answers with the set of rule ids that may match and whether any keyword was seen; a
+rule the gate rules out is not run on the decoded text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from twscan.rules import Rule
+
+
+@dataclass(frozen=True)
+class GateResult:
+    rules: frozenset[str]  # ids of pattern rules that matched (always-run rules included)
+    keywords: bool  # a keyword of a contextual rule occurs
+    # keyword -> byte offsets where it starts, when the gate found them on the way (Hyperscan);
+    # for ASCII data these are the text offsets too, and save the engine its own search.
+    hits: dict[str, list[int]] | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.rules) or self.keywords
+
+
+NOTHING = GateResult(frozenset(), False)
+
+
+class Gate(Protocol):
+    def check(self, data: bytes) -> GateResult: ...
+
+
+class ReGate:
+    def __init__(self, plain: Sequence[Rule], keywords: Sequence[str]):
+        self._plain = [(r.id, r.bpattern) for r in plain]
+        self._kw = (
+            re.compile(b"|".join(re.escape(k.encode()) for k in keywords), re.I)
+            if keywords
+            else None
+        )
+
+    def check(self, data: bytes) -> GateResult:
+        hit = frozenset(rid for rid, p in self._plain if p is None or p.search(data))
+        kw = bool(self._kw and self._kw.search(data))
+        return GateResult(hit, kw) if hit or kw else NOTHING
+
+
+class HyperscanGate:
+    def __init__(self, plain: Sequence[Rule], keywords: Sequence[str]):
+        import hyperscan
+
+        self._hs = hyperscan
+        exprs: list[bytes] = []
+        flags: list[int] = []
+        self._ids: list[str | None] = []  # expression index -> rule id (None: keyword)
+        self._kw: list[str] = []  # expression index -> keyword
+        self._always: set[str] = set()
+        single = hyperscan.HS_FLAG_SINGLEMATCH
+        for r in plain:
+            if r.bpattern is None or not _hs_compiles(hyperscan, r.bpattern.pattern):
+                self._always.add(r.id)
+                continue
+            exprs.append(r.bpattern.pattern)
+            flags.append(single)
+            self._ids.append(r.id)
+            self._kw.append("")
+        for k in keywords:
+            exprs.append(re.escape(k.encode()))
+            flags.append(hyperscan.HS_FLAG_CASELESS)  # every occurrence: they place windows
+            self._ids.append(None)
+            self._kw.append(k)
+        self._db: Any = None
+        if exprs:
+            db = hyperscan.Database()
+            db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
+                       flags=flags)
+            self._db = db
+
+    def check(self, data: bytes) -> GateResult:
+        if self._db is None:
+            return GateResult(frozenset(self._always), False) if self._always else NOTHING
+        rules = set(self._always)
+        hits: dict[str, list[int]] = {}
+        ids, kws = self._ids, self._kw
+
+        def on_match(idx: int, _start: int, end: int, _fl: int, _ctx: object) -> None:
+            rid = ids[idx]
+            if rid is None:
+                k = kws[idx]
+                hits.setdefault(k, []).append(end - len(k))
+            else:
+                rules.add(rid)
+
+        self._db.scan(data, match_event_handler=on_match)
+        if not rules and not hits:
+            return NOTHING
+        return GateResult(frozenset(rules), bool(hits), hits)
+
+
+def _hs_compiles(hyperscan: Any, pattern: bytes) -> bool:
+    try:
+        db = hyperscan.Database()
+        db.compile(expressions=[pattern], ids=[0], elements=1)
+    except Exception:  # hyperscan.error: a Python-only construct (lookbehind, backreference)
+        return False
+    return True
+
+
+def hyperscan_available() -> bool:
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_gate(plain: Sequence[Rule], keywords: Sequence[str], fast: bool) -> Gate:
+    if fast and hyperscan_available():
+        try:
+            return HyperscanGate(plain, keywords)
+        except Exception:  # a broken native install must not stop a scan: fall back
+            pass
+    return ReGate(plain, keywords)
