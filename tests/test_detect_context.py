@@ -239,3 +239,19 @@ def test_token_with_sid_elsewhere_in_file_is_paired(detector: Detector) -> None:
     text = f"TWILIO_ACCOUNT_SID={sid}\n" + "# filler\n" * 40 + f"TWILIO_AUTH_TOKEN={tok}\n"
     [f] = detector.scan_text(text, "f")
     assert f.kind == "credential-pair" and f.severity.value == "critical"
+
+
+def test_inline_ignores_are_marked_not_dropped(detector: Detector) -> None:
+    sid, tok, tok2 = creds.account_sid(), creds.auth_token(), creds.auth_token()
+    text = (
+        f"TWILIO_ACCOUNT_SID={sid}  # twscan:ignore\n"
+        "# twscan:ignore-next-line\n"
+        f"TWILIO_AUTH_TOKEN={tok}\n"
+        f"SECONDARY_AUTH_TOKEN={tok2}\n"
+        f"AGAIN={sid}\n"
+    )
+    found = detector.scan_text(text, "f")
+    ignored = {f.secret for f in found if f.extra.get("ignored") == "inline"}
+    live = {f.secret for f in found if "ignored" not in f.extra}
+    assert tok in ignored and tok2 in live
+    assert sid in ignored or sid in live  # the pair consumed it or it stands alone

@@ -179,6 +179,8 @@ class Detector:
             )
             if r.verdict.anchor is not None:
                 findings[-1].extra["_anchor"] = r.verdict.anchor
+            if _inline_ignored(judge, line - 1):
+                findings[-1].extra["ignored"] = "inline"
         findings = self._pair(findings)
         return _dedupe(findings)
 
@@ -245,12 +247,31 @@ def _pair_finding(pr: PairRule, secret: Finding, ident: Finding) -> Finding:
     )
 
 
+_IGNORE = "twscan:ignore"
+_IGNORE_NEXT = "twscan:ignore-next-line"
+
+
+def _inline_ignored(judge: Judge, line_idx: int) -> bool:
+    """``twscan:ignore`` in a comment on the line, or ``twscan:ignore-next-line`` just above."""
+    line = judge.line_text(line_idx)
+    i = line.find(_IGNORE)
+    while i >= 0:
+        if not line.startswith(_IGNORE_NEXT, i):
+            return True
+        i = line.find(_IGNORE, i + 1)
+    return line_idx > 0 and _IGNORE_NEXT in judge.line_text(line_idx - 1)
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per value and rule in a text; the first place, with a count of the others."""
-    seen: dict[tuple[str, str, str], Finding] = {}
+    """One finding per value and rule in a text; the first place, with a count of the others.
+
+    An ignored place and a reported place of the same value stay apart, so an inline ignore
+    on one line never hides the same secret elsewhere in the file.
+    """
+    seen: dict[tuple[str, str, str, bool], Finding] = {}
     out: list[Finding] = []
     for f in findings:
-        key = (f.rule, f.secret, f.pair.secret if f.pair else "")
+        key = (f.rule, f.secret, f.pair.secret if f.pair else "", "ignored" in f.extra)
         first = seen.get(key)
         if first is None:
             seen[key] = f
