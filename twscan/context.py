@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from twscan.rules import Rule, Vocabulary
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_TRAILING_OPEN = "\"'`([{"
+_TRAILING_OPEN = "\"'`([{\\"
 _VALUEISH = {"value", "val", "default", "string", "text", "data", "content", "v"}
 # An assignment operator at the end of a key prefix; ordered longest first.
 _OPERATOR = re.compile(r"(=>|:=|\?=|\+=|==|=|:|->|\||,|\s)\s*$")
@@ -32,9 +32,22 @@ _XML_OPEN_END = re.compile(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>$")
 _SIBLING = re.compile(r"""(?i)\b(?:key|name)["']?\s*[=:]\s*["']?([A-Za-z_][\w.\-:]*)""")
 _INI_HEADER = re.compile(r"""^\s*\[+\s*([\w .\-"':]+?)\s*\]+\s*$""")
 _STATEMENT_CUT = re.compile(r"[;}]")
-_SEPARATORS = re.compile(r"""\s*["'`]?\s*(?:[,:;|]|=>)?\s*["'`]?\s*$""")
+_CLI_FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w-]*)(?:=|\s+)$")
+_TYPE_SUFFIX = re.compile(
+    r"(?:\s*:(?:\s+|\s*&)(?:'static\s+)?[A-Za-z_][\w.<>\[\], ]*|\s+(?:string|String|str))$"
+)
+# What may stand between an id and its secret in one construct: quotes, commas, colons, blanks,
+# and the ``\\n`` escapes of a notebook's JSON-encoded source lines.
+_SEPARATORS = re.compile(r"""(?:[\s"'`,:;|]|\\[nrt]|=>)*""")
+_SQL_COLUMNS = re.compile(r"""(?i)\(\s*([\w`"\[\]]+(?:\s*,\s*[\w`"\[\]]+)+)\s*\)\s*values\b""")
+_CSV_NAME = re.compile(r"[A-Za-z_][\w .-]{0,40}")
+_DENY_OWNER = re.compile(r"\bsession\s*\(")
+_NETRC_MACHINE = re.compile(r"\bmachine\s+(\S+)")
+_XML_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)\s[^<>]*$")
+_OBJECT_OWNER = re.compile(r"([A-Za-z_][\w-]*)[\"']?\s*(?::|=|\()\s*\{")
+_WINDOW_CHARS = 1500
 _MAX_GAP = 40  # characters between an id and the value that follows it in one construct
-_WINDOW_LINES = 3
+_WINDOW_LINES = 5
 _SCOPE_LINES_BACK = 80
 
 
@@ -62,11 +75,18 @@ def normalise(key: str) -> str:
 class Judge:
     """Context decisions for one text; built once per scanned text, lazily indexes lines."""
 
-    def __init__(self, text: str, vocab: Vocabulary, ids: dict[str, list[tuple[int, int]]]):
+    def __init__(
+        self,
+        text: str,
+        vocab: Vocabulary,
+        ids: dict[str, list[tuple[int, int]]],
+        binary: bool = False,
+    ):
         self.text = text
         self.vocab = vocab
         self.ids = ids  # kind -> sorted (start, end) of id matches (SIDs) in the text
         self._line_starts: list[int] | None = None
+        self.binary = binary
 
     # -- lines --------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
@@ -138,50 +158,91 @@ class Judge:
             return Verdict(True, 3, "pair-construct", "", anchor)
 
         key, positional = _assigned_key(prefix)
+        if not key and self.binary:
+            positional = True  # a bare string among a binary's strings: judged by neighbours
+        tab = self._tabular_key(line_no, start)
+        if tab is not None and not set(split_words(tab)) <= _VALUEISH:
+            key, positional = tab, False
         cls = self.classify_key(key) if key else "empty"
-        norm = normalise(key)
+        if cls != "vendor" and not positional and _matches(spec.deny_names, normalise(key)):
+            return REJECT
         if cls in ("deny", "foreign") and not positional:
             return REJECT
-        named = key and not positional and any(p.search(norm) for p in spec.key_names)
-        if named and cls in ("vendor", "generic"):
-            return Verdict(True, 3, "key-name", key)
-        words = set(split_words(key)) if key else set()
-        credential_key = bool(words & spec.credential_words) or any(
-            w in norm for w in spec.credential_words if len(w) > 3
-        )
-        valueish = bool(words) and words <= _VALUEISH
+        if positional and cls in ("deny", "foreign") and self._credential(key, spec.credential_words):
+            return REJECT  # ``config :app, :mixpanel_token, "…"``: another service's secret
+        if key and not positional and cls in ("vendor", "generic"):
+            if _matches(spec.key_names, normalise(key)):
+                return Verdict(True, 3, "key-name", key)
+        statement = _STATEMENT_CUT.split(prefix)[-1]
+        owner = _owner(statement)
+        if owner:
+            ocls = self.classify_key(owner)
+            if ocls in ("deny", "foreign"):
+                return REJECT  # ``mixpanel: { token: … }``, ``<datadog apiKey=…>``
+        credential_key = self._credential(key, spec.credential_words) if key else False
+        valueish = bool(key) and set(split_words(key)) <= _VALUEISH
         if not positional and (not key or not credential_key):
             # ``value="…"`` / ``default = "…"``: the name sits in a sibling attribute or line.
-            sib = self._sibling_key(prefix, line_no)
+            suffix = text[end : end + 160].split("\n", 1)[0]
+            sib = self._sibling_key(statement, suffix, line_no)
             if sib:
                 scls = self.classify_key(sib)
-                snorm = normalise(sib)
-                if scls in ("deny", "foreign"):
+                if scls in ("deny", "foreign") or _matches(spec.deny_names, normalise(sib)):
                     return REJECT
-                if any(p.search(snorm) for p in spec.key_names):
+                if _matches(spec.key_names, normalise(sib)):
                     return Verdict(True, 3, "key-name", sib)
-                if set(split_words(sib)) & spec.credential_words:
+                if self._credential(sib, spec.credential_words):
                     credential_key = True
                     key = sib
-        statement = _STATEMENT_CUT.split(prefix)[-1]
-        if (positional or not key) and self._statement_names_vendor(statement, spec):
+        if owner and self.classify_key(owner) == "vendor" and (credential_key or valueish):
+            return Verdict(True, 2, "scope", owner[:60])
+        if (positional or not key) and self._statement_names_vendor(statement):
             return Verdict(True, 2, "statement", "")
         scope = self._scope(line_no)
+        lo_line = line_no - _WINDOW_LINES
+        hi_line = line_no + _WINDOW_LINES
         if scope is not None:
-            scls = self.classify_key(scope)
+            name, scope_line, block_end = scope
+            scls = self.classify_key(name)
+            if scls == "generic":
+                # ``datadog:`` → ``metrics:`` → ``export:`` → ``api-key``: look further up.
+                for outer in self._ancestors(scope_line, 3):
+                    ocls = self.classify_key(outer)
+                    if ocls != "generic":
+                        scls = ocls
+                        break
             if scls == "vendor":
                 if credential_key or valueish or positional or not key:
-                    return Verdict(True, 2, "scope", scope.strip()[:60])
+                    return Verdict(True, 2, "scope", name.strip()[:60])
                 return REJECT
-            if scls in ("foreign", "deny"):
+            # Neighbours count only inside the same block: a [twilio] section above a
+            # [datadog] section says nothing about the datadog keys.
+            lo_line = max(lo_line, scope_line + 1)
+            if block_end is not None:
+                hi_line = min(hi_line, block_end - 1)
+            if scls == "deny":
+                return REJECT
+            if scls == "foreign" and self._near(spec.anchor_kind, lo_line, hi_line, start) is None:
                 return REJECT
         if credential_key or positional:
-            near = self._near(spec.anchor_kind, line_no)
+            if _DENY_OWNER.search(statement.lower()) or self._owner_denied(statement):
+                return REJECT
+            near = self._near(spec.anchor_kind, lo_line, hi_line, start)
             if near is not None:
                 return Verdict(True, 1, "near-id", key or "", near)
-            if self._window_has_vendor(line_no):
+            if self._window_has_vendor(lo_line, hi_line, start):
                 return Verdict(True, 1, "near-vendor", key or "")
         return REJECT
+
+    def _credential(self, key: str, words: frozenset[str]) -> bool:
+        kw = set(split_words(key))
+        norm = normalise(key)
+        return bool(kw & words) or any(w in norm for w in words if len(w) > 3)
+
+    def _owner_denied(self, statement: str) -> bool:
+        """``session({ secret: … })``: the object a generic key belongs to is not Twilio's."""
+        words = split_words(statement)
+        return any(w in self.vocab.deny for w in words) and not self._has_vendor(statement)
 
     def _adjacent_id(self, kind: str | None, start: int) -> int | None:
         """An id that ends just before the value, only separators between: ``AC…:tok``."""
@@ -194,24 +255,61 @@ class Judge:
         s, e = spans[i]
         if e > start or start - e > _MAX_GAP:
             return None
-        return s if _SEPARATORS.fullmatch(self.text[e:start]) else None
+        gap = self.text[e:start]
+        if not _SEPARATORS.fullmatch(gap) or sum(gap.count(c) for c in ",:;|") > 2:
+            return None
+        return s
 
-    def _sibling_key(self, prefix: str, line_no: int) -> str | None:
-        for candidate in (prefix, self.line_text(line_no - 1), self.line_text(line_no - 2)):
+    def _sibling_key(self, prefix: str, suffix: str, line_no: int) -> str | None:
+        """The name of a ``value`` from its own line (either side) or the two lines above."""
+        for candidate in (prefix, suffix, self.line_text(line_no - 1), self.line_text(line_no - 2)):
             found = _SIBLING.findall(candidate)
             if found:
-                return str(found[-1])
+                return str(found[-1] if candidate is not suffix else found[0])
         return None
 
-    def _statement_names_vendor(self, statement: str, spec: object) -> bool:
+    def _tabular_key(self, line_no: int, start: int) -> str | None:
+        """The column name of a value in a CSV row or a SQL ``VALUES`` tuple."""
+        line = self.line_text(line_no)
+        line_start = self.line_starts()[line_no]
+        before = line[: start - line_start]
+        if "," not in before:
+            return None
+        header: list[str] | None = None
+        row_prefix = before
+        paren = before.rfind("(")
+        for i in range(line_no, max(-1, line_no - 50), -1):
+            m = _SQL_COLUMNS.search(self.line_text(i))
+            if m:
+                header = [c.strip(" `\"'[]") for c in m.group(1).split(",")]
+                if paren < 0:
+                    return None
+                row_prefix = before[paren + 1 :]
+                break
+        if header is None and line_no > 0:
+            first = self.line_text(0)
+            cols = first.split(",")
+            if len(cols) >= 3 and all(_CSV_NAME.fullmatch(c.strip().strip('"')) for c in cols):
+                if line.count(",") == first.count(","):
+                    header = [c.strip().strip('"') for c in cols]
+        if header is None:
+            return None
+        idx = _split_count(row_prefix)
+        return header[idx] if 0 <= idx < len(header) and header[idx] else None
+
+    def _statement_names_vendor(self, statement: str) -> bool:
         low = statement.lower()
         if self._has_vendor(low):
             return True
         norm = normalise(low)
-        return "accountsid" in norm or "apikeysid" in norm or "apikey" in norm
+        return "accountsid" in norm or "apikeysid" in norm
 
-    def _scope(self, line_no: int) -> str | None:
-        """The nearest enclosing header: an INI ``[section]`` or a less-indented parent line."""
+    def _scope(self, line_no: int) -> tuple[str, int, int | None] | None:
+        """The nearest enclosing header: an INI ``[section]`` or a less-indented parent line.
+
+        Returns the header's name, its line and, for an INI section, the line of the next
+        section (where the block ends).
+        """
         line = self.line_text(line_no)
         indent = len(line) - len(line.lstrip())
         lo = max(0, line_no - _SCOPE_LINES_BACK)
@@ -223,33 +321,84 @@ class Judge:
                 continue
             m = _INI_HEADER.match(t)
             if m:
-                return m.group(1)
+                return m.group(1), i, self._next_ini_header(line_no)
             ind = len(t) - len(t.lstrip())
             if ind < indent:
                 head = _header_name(stripped)
                 if head is not None:
-                    return head
+                    return head, i, None
                 indent = ind
         return None
 
-    def _near(self, kind: str | None, line_no: int) -> int | None:
+    def _ancestors(self, line_no: int, depth: int) -> list[str]:
+        names: list[str] = []
+        while depth > 0:
+            scope = self._scope(line_no)
+            if scope is None or scope[2] is not None:  # none, or an INI section (flat)
+                break
+            names.append(scope[0])
+            line_no = scope[1]
+            depth -= 1
+        return names
+
+    def _next_ini_header(self, line_no: int) -> int | None:
+        n = len(self.line_starts())
+        for i in range(line_no + 1, min(n, line_no + _WINDOW_LINES + 2)):
+            if _INI_HEADER.match(self.line_text(i)):
+                return i
+        return None
+
+    def _char_range(self, lo_line: int, hi_line: int, start: int) -> tuple[int, int]:
+        starts = self.line_starts()
+        lo = starts[max(0, lo_line)] if lo_line < len(starts) else len(self.text)
+        nxt = hi_line + 1
+        hi = starts[nxt] if 0 <= nxt < len(starts) else len(self.text)
+        # One-line minified text: lines mean nothing, keep to characters around the value.
+        return max(lo, start - _WINDOW_CHARS), min(hi, start + _WINDOW_CHARS)
+
+    def _near(self, kind: str | None, lo_line: int, hi_line: int, start: int) -> int | None:
         if kind is None:
             return None
-        starts = self.line_starts()
-        lo = starts[max(0, line_no - _WINDOW_LINES)]
-        hi_line = line_no + _WINDOW_LINES + 1
-        hi = starts[hi_line] if hi_line < len(starts) else len(self.text)
+        lo, hi = self._char_range(lo_line, hi_line, start)
         for s, _e in self.ids.get(kind, ()):
             if lo <= s < hi:
                 return s
         return None
 
-    def _window_has_vendor(self, line_no: int) -> bool:
-        starts = self.line_starts()
-        lo = starts[max(0, line_no - _WINDOW_LINES)]
-        hi_line = line_no + _WINDOW_LINES + 1
-        hi = starts[hi_line] if hi_line < len(starts) else len(self.text)
+    def _window_has_vendor(self, lo_line: int, hi_line: int, start: int) -> bool:
+        lo, hi = self._char_range(lo_line, hi_line, start)
         return self._has_vendor(self.text[lo:hi])
+
+
+def _owner(statement: str) -> str | None:
+    """What a key on this line belongs to: an XML element, ``name: {``, ``name({``, a .netrc host."""
+    m = _NETRC_MACHINE.search(statement)
+    if m:
+        return m.group(1)
+    m = _XML_ELEMENT.search(statement)
+    if m:
+        return m.group(1)
+    found = [f for f in _OBJECT_OWNER.findall(statement) if len(f) > 2]  # not minified names
+    return str(found[-1]) if found else None
+
+
+def _matches(patterns: tuple[re.Pattern[str], ...], norm: str) -> bool:
+    return any(p.search(norm) for p in patterns)
+
+
+def _split_count(row: str) -> int:
+    """How many separators (commas outside quotes) precede the value in a row."""
+    n = 0
+    quote = ""
+    for ch in row:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ",":
+            n += 1
+    return n
 
 
 def _header_name(stripped: str) -> str | None:
@@ -257,6 +406,8 @@ def _header_name(stripped: str) -> str | None:
     s = stripped.rstrip("{[( \t").rstrip()
     if not s:
         return None
+    if s.startswith("machine "):
+        return s.split()[1] if len(s.split()) > 1 else None
     if s.endswith(":") or s.endswith("=") or stripped.endswith(("{", "[", "(")):
         return s.rstrip(":= \t")
     if s.startswith("<") and s.endswith(">") and not s.startswith("</"):
@@ -275,14 +426,17 @@ def _assigned_key(prefix: str) -> tuple[str, bool]:
     if m:
         return m.group(1), False
     # ``--auth-token VALUE`` / ``--auth-token=VALUE``
-    m = re.search(r"--?([A-Za-z][\w-]*)[= ]?$", prefix.rstrip("\"'` "))
-    if m and (prefix.rstrip("\"'`").endswith((" ", "=")) or prefix.endswith(m.group(0))):
+    m = _CLI_FLAG.search(prefix.rstrip("\"'`"))
+    if m:
         return m.group(1), False
     m = _OPERATOR.search(p)
     if not m:
         return "", False
     op = m.group(1)
     before = p[: m.start()].rstrip().rstrip("]) \t")
+    if op == "=":
+        # Typed declarations: ``TOKEN: &str =``, ``val token: String =``, ``var token string =``.
+        before = _TYPE_SUFFIX.sub("", before)
     q = _QUOTED_END.search(before)
     if q:
         name = q.group(2)

@@ -24,7 +24,7 @@ from twscan.textdecode import decode, sniff_utf16
 # keys and section headers, so the window reaches further forward than back.
 WINDOW_BEFORE = 300
 WINDOW_AFTER = 2000
-_B64_EDGE = "+/"
+_B64_EDGE = "+/-"
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
 
@@ -326,7 +326,8 @@ def _bounded(text: str, s: int, e: int, rule: Rule) -> bool:
         ok = escape or percent
         if not ok:
             return False
-    # A run inside base64 is part of a larger value, not a token of its own.
+    # A run inside base64, or glued by a dash (``key-…``, ``…-us14``), is part of a larger
+    # value, not a token of its own.
     in_b64 = (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE)
     return not (rule.context is not None and in_b64)
 

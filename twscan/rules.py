@@ -26,7 +26,7 @@ _RULE_KEYS = {
 _PAIR_KEYS = {"id", "title", "severity", "secret-kind", "id-kind", "description"}
 _VOCAB_KEYS = {"generic", "deny", "vendor"}
 _TOP_KEYS = {"rules", "pairs", "vocabulary"}
-_CONTEXT_KEYS = {"key-names", "credential-words", "anchor-kind"}
+_CONTEXT_KEYS = {"key-names", "deny-names", "credential-words", "anchor-kind"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class ContextSpec:
     """
 
     key_names: tuple[re.Pattern[str], ...]
+    deny_names: tuple[re.Pattern[str], ...]
     credential_words: frozenset[str]
     anchor_kind: str | None
 
@@ -217,20 +218,27 @@ def _parse_context(raw: object, where: str) -> ContextSpec | None:
     if not isinstance(raw, dict):
         raise TwscanError(f"{where}: must be a table")
     _check_keys(raw, _CONTEXT_KEYS, where)
-    names = []
-    for n in _str_list(raw, "key-names", where):
-        try:
-            names.append(re.compile(n))
-        except re.error as e:
-            raise TwscanError(f"{where}: invalid key-names pattern {n!r}: {e}") from None
+    names = _patterns(raw, "key-names", where)
+    deny = _patterns(raw, "deny-names", where)
     anchor = raw.get("anchor-kind")
     if anchor is not None and not isinstance(anchor, str):
         raise TwscanError(f"{where}: anchor-kind must be a string")
     return ContextSpec(
-        key_names=tuple(names),
+        key_names=names,
+        deny_names=deny,
         credential_words=frozenset(w.lower() for w in _str_list(raw, "credential-words", where)),
         anchor_kind=anchor,
     )
+
+
+def _patterns(raw: dict[str, object], key: str, where: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for n in _str_list(raw, key, where):
+        try:
+            out.append(re.compile(n))
+        except re.error as e:
+            raise TwscanError(f"{where}: invalid {key} pattern {n!r}: {e}") from None
+    return tuple(out)
 
 
 def _check_keys(raw: dict[str, object], allowed: set[str], where: str) -> None:
