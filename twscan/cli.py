@@ -15,7 +15,7 @@ from twscan import __version__
 from twscan.errors import TwscanError
 
 # Module names under twscan.commands, in the order ``--help`` lists them.
-COMMANDS = ("scan", "rules_cmd")
+COMMANDS = ("scan", "rules_cmd", "exposure")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,161 @@
+"""Opt-in liveness check: does Twilio still accept a credential pair that was found?
+
+A leaked pair that Twilio rejects is history; one it accepts is an emergency, so live findings
+are marked and sorted first. This is the one place twscan sends a secret anywhere, hence:
+
+* only with ``--verify`` (never by default), and only to Twilio's own API over HTTPS (a plain
+  ``http://`` base URL is accepted for a loopback test server only);
+* one read-only ``GET /v2/Services`` on ``verify.twilio.com`` with HTTP basic auth (SID:token or
+  SK:secret): it changes nothing and lists nothing sensitive;
+* only 200 means live and only 401 means invalid. A 403 (test credentials, restricted API keys),
+  429, 5xx, a timeout or a network error says nothing about the credential, so it is "unknown",
+  never "revoked";
+* each credential is asked about once per run (results kept by a one-way fingerprint, not by
+  the secret), and nothing about the secret appears in any message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import urllib.parse
+from typing import TYPE_CHECKING
+
+from twscan import __version__
+from twscan.errors import TwscanError
+from twscan.github.client import is_loopback
+from twscan.model import Finding
+
+if TYPE_CHECKING:
+    import requests
+
+DEFAULT_BASE_URL = "https://verify.twilio.com"
+USER_AGENT = f"twscan/{__version__} (--verify)"
+LIVE = "live"
+INVALID = "invalid"
+UNKNOWN = "unknown"
+
+_PAIRABLE = frozenset({"auth-token", "api-key-secret", "credential-pair"})
+_SID_KINDS = frozenset({"account-sid", "api-key-sid"})
+#: fingerprint -> (state, reason); lives for the process, i.e. one run of twscan.
+_RUN_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def add_verify_args(parser: argparse.ArgumentParser) -> None:
+    """``--verify`` and its test hook; the help says plainly that the secret leaves the machine."""
+    group = parser.add_argument_group("liveness check (opt-in)")
+    group.add_argument(
+        "--verify",
+        action="store_true",
+        help="SENDS each credential pair found (SID with its token, or API key with its secret) "
+        "to Twilio, and only to Twilio, to check whether it is still live; off by default",
+    )
+    group.add_argument(
+        "--verify-url",
+        metavar="URL",
+        default=DEFAULT_BASE_URL,
+        help=f"base URL of the Twilio Verify API (default: {DEFAULT_BASE_URL}; "
+        "https only, or http on loopback for tests)",
+    )
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urllib.parse.urlsplit(base_url.strip())
+    cleartext = parts.scheme == "http" and not is_loopback(base_url.strip())
+    if not parts.hostname or parts.scheme not in ("https", "http") or cleartext:
+        raise TwscanError(
+            "--verify-url must be an https URL (plain http is allowed on loopback only): "
+            "credentials are never sent unencrypted"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise TwscanError("--verify-url must not carry credentials, a query or a fragment")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def credential_of(finding: Finding) -> tuple[str, str] | None:
+    """(SID, token or secret) for a finding that holds a complete pair, else ``None``."""
+    if finding.kind not in _PAIRABLE or finding.pair is None:
+        return None
+    if finding.pair.kind not in _SID_KINDS or not finding.pair.secret or not finding.secret:
+        return None
+    return finding.pair.secret, finding.secret
+
+
+def _fingerprint(base_url: str, user: str, secret: str) -> str:
+    data = f"twscan-verify:v1\0{base_url}\0{user}\0{secret}".encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify_findings(
+    findings: list[Finding],
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float = 10.0,
+    session: requests.Session | None = None,
+) -> None:
+    """Set ``extra["live"]`` and ``extra["live_reason"]`` on every token finding, live first.
+
+    Pairs are tested against Twilio; a token without a SID cannot be tested and is "unknown".
+    The list is re-ordered in place (stable) so that live findings come first.
+    """
+    if not findings:
+        return
+    base = _check_base_url(base_url)
+    own = session is None
+    if session is None:
+        import requests  # deferred: only --verify pays for it
+
+        session = requests.Session()
+    try:
+        for f in findings:
+            cred = credential_of(f)
+            if cred is None:
+                if f.kind in _PAIRABLE:
+                    f.extra["live"] = UNKNOWN
+                    f.extra["live_reason"] = "no SID beside it, so it cannot be tested"
+                continue
+            key = _fingerprint(base, *cred)
+            if key not in _RUN_CACHE:
+                _RUN_CACHE[key] = _probe(session, base, cred, timeout)
+            f.extra["live"], f.extra["live_reason"] = _RUN_CACHE[key]
+    finally:
+        if own:
+            session.close()
+    findings.sort(key=lambda f: 0 if f.extra.get("live") == LIVE else 1)
+
+
+def _probe(
+    session: requests.Session, base: str, cred: tuple[str, str], timeout: float
+) -> tuple[str, str]:
+    """One read-only request; every outcome but 200 and 401 is "unknown"."""
+    import requests
+
+    host = urllib.parse.urlsplit(base).netloc
+    try:
+        resp = session.get(
+            f"{base}/v2/Services",
+            auth=cred,
+            timeout=timeout,
+            allow_redirects=False,  # never carry the credential to wherever a redirect points
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+    except requests.Timeout:
+        return UNKNOWN, f"{host} did not answer within {timeout:g} s"
+    except requests.RequestException as exc:
+        return UNKNOWN, f"could not reach {host} ({type(exc).__name__})"
+    status = resp.status_code
+    resp.close()
+    if status == 200:
+        return LIVE, "Twilio accepted the credential (200): rotate it now"
+    if status == 401:
+        return INVALID, "Twilio rejected the credential (401): no longer valid"
+    if status == 403:
+        return UNKNOWN, (
+            "Twilio answered 403 (test credentials or a restricted API key): "
+            "this does not mean revoked"
+        )
+    if status == 429:
+        return UNKNOWN, "Twilio rate limited the check (429)"
+    if status >= 500:
+        return UNKNOWN, f"Twilio had a server error ({status})"
+    return UNKNOWN, f"unexpected answer from Twilio ({status})"
