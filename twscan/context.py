@@ -16,6 +16,7 @@ can. A value counts when, in order of strength:
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -68,8 +69,11 @@ def split_words(key: str) -> list[str]:
     return [w.lower() for w in _CAMEL.findall(key)]
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def normalise(key: str) -> str:
-    return "".join(ch for ch in key.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", key.lower())
 
 
 class Judge:
@@ -87,17 +91,18 @@ class Judge:
         self.ids = ids  # kind -> sorted (start, end) of id matches (SIDs) in the text
         self._line_starts: list[int] | None = None
         self.binary = binary
+        # Many candidates share lines (CSV rows, logs): scopes and headers are computed once.
+        self._scope_cache: dict[int, tuple[str, int, int | None] | None] = {}
+        self._sql_cache: dict[int, list[str] | None] = {}
+        self._csv_header: list[str] | None | bool = False
+        self._class_cache: dict[str, str] = {}
 
     # -- lines --------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._line_starts = starts
+            # split + accumulate run in C: ~10x faster than a find loop on long files.
+            lengths = (len(line) + 1 for line in self.text.split("\n"))
+            self._line_starts = [0, *itertools.accumulate(lengths)][:-1]
         return self._line_starts
 
     def line_index(self, offset: int) -> int:
@@ -125,6 +130,12 @@ class Judge:
 
     def classify_key(self, key: str) -> str:
         """'deny' | 'foreign' | 'vendor' | 'generic' | 'empty' for a key or scope name."""
+        cached = self._class_cache.get(key)
+        if cached is None:
+            cached = self._class_cache[key] = self._classify(key)
+        return cached
+
+    def _classify(self, key: str) -> str:
         words = split_words(key)
         if not words:
             return "empty"
@@ -168,11 +179,12 @@ class Judge:
             return REJECT
         if cls in ("deny", "foreign") and not positional:
             return REJECT
-        if positional and cls in ("deny", "foreign") and self._credential(key, spec.credential_words):
+        foreign = cls in ("deny", "foreign")
+        if positional and foreign and self._credential(key, spec.credential_words):
             return REJECT  # ``config :app, :mixpanel_token, "…"``: another service's secret
-        if key and not positional and cls in ("vendor", "generic"):
-            if _matches(spec.key_names, normalise(key)):
-                return Verdict(True, 3, "key-name", key)
+        named = cls in ("vendor", "generic") and _matches(spec.key_names, normalise(key))
+        if key and not positional and named:
+            return Verdict(True, 3, "key-name", key)
         statement = _STATEMENT_CUT.split(prefix)[-1]
         owner = _owner(statement)
         if owner:
@@ -275,27 +287,42 @@ class Judge:
         before = line[: start - line_start]
         if "," not in before:
             return None
-        header: list[str] | None = None
         row_prefix = before
-        paren = before.rfind("(")
-        for i in range(line_no, max(-1, line_no - 50), -1):
-            m = _SQL_COLUMNS.search(self.line_text(i))
-            if m:
-                header = [c.strip(" `\"'[]") for c in m.group(1).split(",")]
-                if paren < 0:
-                    return None
-                row_prefix = before[paren + 1 :]
-                break
-        if header is None and line_no > 0:
-            first = self.line_text(0)
-            cols = first.split(",")
-            if len(cols) >= 3 and all(_CSV_NAME.fullmatch(c.strip().strip('"')) for c in cols):
-                if line.count(",") == first.count(","):
-                    header = [c.strip().strip('"') for c in cols]
+        header = self._sql_columns(line_no)
+        if header is not None:
+            paren = before.rfind("(")
+            if paren < 0:
+                return None
+            row_prefix = before[paren + 1 :]
+        elif line_no > 0:
+            csv = self._csv_columns()
+            if csv is not None and line.count(",") == len(csv) - 1:
+                header = csv
         if header is None:
             return None
         idx = _split_count(row_prefix)
         return header[idx] if 0 <= idx < len(header) and header[idx] else None
+
+    def _sql_columns(self, line_no: int) -> list[str] | None:
+        """Columns of the nearest ``(a, b, …) VALUES`` at or above the line (50 lines up)."""
+        found: list[str] | None = None
+        for i in range(line_no, max(-1, line_no - 50), -1):
+            if i in self._sql_cache:  # an earlier candidate already looked from there up
+                found = self._sql_cache[i]
+                break
+            m = _SQL_COLUMNS.search(self.line_text(i))
+            if m:
+                found = [c.strip(" `\"'[]") for c in m.group(1).split(",")]
+                break
+        self._sql_cache[line_no] = found
+        return found
+
+    def _csv_columns(self) -> list[str] | None:
+        if self._csv_header is False:
+            cols = self.line_text(0).split(",")
+            ok = len(cols) >= 3 and all(_CSV_NAME.fullmatch(c.strip().strip('"')) for c in cols)
+            self._csv_header = [c.strip().strip('"') for c in cols] if ok else None
+        return self._csv_header if isinstance(self._csv_header, list) else None
 
     def _statement_names_vendor(self, statement: str) -> bool:
         low = statement.lower()
@@ -310,6 +337,11 @@ class Judge:
         Returns the header's name, its line and, for an INI section, the line of the next
         section (where the block ends).
         """
+        if line_no not in self._scope_cache:
+            self._scope_cache[line_no] = self._find_scope(line_no)
+        return self._scope_cache[line_no]
+
+    def _find_scope(self, line_no: int) -> tuple[str, int, int | None] | None:
         line = self.line_text(line_no)
         indent = len(line) - len(line.lstrip())
         lo = max(0, line_no - _SCOPE_LINES_BACK)
@@ -323,6 +355,11 @@ class Judge:
             if m:
                 return m.group(1), i, self._next_ini_header(line_no)
             ind = len(t) - len(t.lstrip())
+            if ind == indent and i in self._scope_cache:
+                # A sibling line already found the header this line shares (a CSV, a log).
+                cached = self._scope_cache[i]
+                if cached is None or cached[2] is None:
+                    return cached
             if ind < indent:
                 head = _header_name(stripped)
                 if head is not None:
@@ -371,7 +408,7 @@ class Judge:
 
 
 def _owner(statement: str) -> str | None:
-    """What a key on this line belongs to: an XML element, ``name: {``, ``name({``, a .netrc host."""
+    """What a key on this line belongs to: XML element, ``name: {``, ``name({``, .netrc host."""
     m = _NETRC_MACHINE.search(statement)
     if m:
         return m.group(1)

@@ -9,7 +9,7 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +20,16 @@ from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
 from twscan.textdecode import decode, sniff_utf16
 
-# Characters around a keyword or id hit where a contextual value may sit: values follow their
-# keys and section headers, so the window reaches further forward than back.
-WINDOW_BEFORE = 300
-WINDOW_AFTER = 2000
+# Characters around a hit where a contextual value may sit. A value follows its key on the same
+# line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
+# a vendor word may head a whole section (``[twilio]``); an id reaches its construct; a column
+# header (CSV, SQL ``VALUES``) reaches every row below it.
+_KEYWORD_BEFORE = 400
+_KEYWORD_AFTER = 600
+_VENDOR_AFTER = 6000
+_ANCHOR_BEFORE = 600
+_ANCHOR_AFTER = 800
+_TABLE_AFTER = 1 << 22
 _B64_EDGE = "+/-"
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
@@ -128,24 +134,32 @@ class Detector:
             v.sort()
         judge = Judge(text, self.ruleset.vocabulary, ids)
         best: dict[tuple[int, int], _Raw] = {}
+        vendor = self.ruleset.vocabulary.vendor
         for rule in self.contextual:
-            kw_hits = [h for k in rule.keywords for h in hits_by_kw.get(k, ())]
             anchor_kind = rule.context.anchor_kind if rule.context else None
-            if rule.keywords and not kw_hits and not ids.get(anchor_kind or ""):
+            has_anchor = bool(ids.get(anchor_kind or ""))
+            if rule.keywords and not has_anchor and not any(k in hits_by_kw for k in rule.keywords):
                 continue
-            spans = _windows(len(text), sorted(anchors + kw_hits))
+            reach = [(a - _ANCHOR_BEFORE, a + _ANCHOR_AFTER) for a in anchors]
+            for k in rule.keywords:
+                after = _VENDOR_AFTER if any(v in k for v in vendor) else _KEYWORD_AFTER
+                for h in hits_by_kw.get(k, ()):
+                    reach.append((h - _KEYWORD_BEFORE, h + _table_reach(text, h, after)))
+            spans = _windows(len(text), reach)
             for lo, hi in spans:
                 for m in rule.pattern.finditer(text, lo, hi):
                     s, e = m.span(rule.secret_group)
                     if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
                         continue
                     secret = m.group(rule.secret_group)
-                    if rule.placeholder_check and is_placeholder(secret):
-                        continue
                     if rule.mixed_case and not _mixed(secret):
                         continue
+                    # Most candidates (hashes, ids) fail on context; judge first, it is cheaper
+                    # than the placeholder tests for a rejected value.
                     verdict = judge.judge(rule, s, e)
                     if not verdict.accept:
+                        continue
+                    if rule.placeholder_check and is_placeholder(secret):
                         continue
                     prev = best.get((s, e))
                     if prev is None or verdict.score > prev.verdict.score:
@@ -292,10 +306,24 @@ def _keyword_hits(low: str, keywords: Sequence[str]) -> dict[str, list[int]]:
     return hits
 
 
-def _windows(n: int, hits: Iterable[int]) -> list[tuple[int, int]]:
+def _table_reach(text: str, hit: int, default: int) -> int:
+    """A keyword in a CSV header (first line) or a SQL column list reaches the rows below."""
+    line_start = text.rfind("\n", max(0, hit - 4096), hit) + 1
+    line_end = text.find("\n", hit, hit + 4096)
+    if line_end < 0 or (line_start == 0 and hit > 4096):
+        return default  # a minified one-liner is no table
+    line = text[line_start:line_end]
+    if line_start == 0 and line.count(",") >= 2:
+        return _TABLE_AFTER
+    if "values" in line.lower() and "(" in line:
+        return _TABLE_AFTER
+    return default
+
+
+def _windows(n: int, reach: list[tuple[int, int]]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for h in hits:
-        lo, hi = max(0, h - WINDOW_BEFORE), min(n, h + WINDOW_AFTER)
+    for a, b in sorted(reach):
+        lo, hi = max(0, a), min(n, b)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
         else:

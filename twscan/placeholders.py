@@ -40,25 +40,21 @@ def _is_hex(s: str) -> bool:
 def _periodic(s: str, max_period: int) -> bool:
     """``deadbeefdeadbeef…`` and ``abc123abc123…``; a period of up to 16 catches hex counters."""
     n = len(s)
-    for p in range(1, min(max(max_period, 16), n // 2) + 1):
-        if all(s[i] == s[i - p] for i in range(p, n)):
-            return True
-    return False
+    return any(s[p:] == s[: n - p] for p in range(1, min(max(max_period, 16), n // 2) + 1))
+
+
+def _runs(alphabet: str, n: int) -> tuple[str, ...]:
+    ups = [alphabet[i : i + n] for i in range(len(alphabet) - n + 1)]
+    return tuple(ups + [u[::-1] for u in ups])
+
+
+# Every ascending or descending run of 8 (``12345678``, ``fedcba98``), with ``…7890`` wrapping.
+_SEQ_RUNS = _runs(_SEQ, 8) + _runs("1234567890", 8)
 
 
 def _ascending_run(s: str) -> int:
-    """Longest run stepping by +1 (``123456789`` and ``1234567890``) or by -1 throughout."""
-    best = 1
-    for step in (1, -1):
-        run = 1
-        for a, b in zip(s, s[1:], strict=False):
-            ia, ib = _SEQ.find(a), _SEQ.find(b)
-            if ia >= 0 and ib >= 0 and (ib - ia == step or (step == 1 and a == "9" and b == "0")):
-                run += 1
-                best = max(best, run)
-            else:
-                run = 1
-    return best
+    """8 when the value holds a run of eight consecutive characters, else 1 (a fast test)."""
+    return 8 if any(r in s for r in _SEQ_RUNS) else 1
 
 
 def _alternating(s: str) -> bool:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from twscan.errors import TwscanError
 
@@ -120,4 +119,9 @@ def _git_ignored(root: str) -> set[str] | None:
 
 
 def display_path(p: str) -> str:
-    return Path(p).as_posix()
+    """POSIX separators, no leading ``./``: how CI systems name files in annotations."""
+    if os.sep != "/":
+        p = p.replace(os.sep, "/")
+    while p.startswith("./") and len(p) > 2:
+        p = p[2:]
+    return p
