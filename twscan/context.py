@@ -40,9 +40,12 @@ _TYPE_SUFFIX = re.compile(
 # What may stand between an id and its secret in one construct: quotes, commas, colons, blanks,
 # and the ``\\n`` escapes of a notebook's JSON-encoded source lines.
 _SEPARATORS = re.compile(r"""(?:[\s"'`,:;|]|\\[nrt]|=>)*""")
+# Between two strings of a binary (a .pyc's constants, a SQLite row): type and length bytes.
+_BINARY_SEPARATORS = re.compile(r"""(?:[\s"'`,:;|]|[^\x20-\x7e]|\\[nrt])*""")
 _SQL_COLUMNS = re.compile(r"""(?i)\(\s*([\w`"\[\]]+(?:\s*,\s*[\w`"\[\]]+)+)\s*\)\s*values\b""")
 _CSV_NAME = re.compile(r"[A-Za-z_][\w .-]{0,40}")
 _DENY_OWNER = re.compile(r"\bsession\s*\(")
+_GLUED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{2,60}$")
 _NETRC_MACHINE = re.compile(r"\bmachine\s+(\S+)")
 _XML_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)\s[^<>]*$")
 _OBJECT_OWNER = re.compile(r"([A-Za-z_][\w-]*)[\"']?\s*(?::|=|\()\s*\{")
@@ -170,7 +173,11 @@ class Judge:
 
         key, positional = _assigned_key(prefix)
         if not key and self.binary:
-            positional = True  # a bare string among a binary's strings: judged by neighbours
+            glued = _GLUED_NAME.search(prefix)
+            if glued and (prefix.endswith(glued.group(0))):
+                key = glued.group(0)  # ``twilio_auth_token<token>`` in a SQLite row
+            else:
+                positional = True  # a bare string among a binary's strings: judged by neighbours
         tab = self._tabular_key(line_no, start)
         if tab is not None and not set(split_words(tab)) <= _VALUEISH:
             key, positional = tab, False
@@ -268,7 +275,8 @@ class Judge:
         if e > start or start - e > _MAX_GAP:
             return None
         gap = self.text[e:start]
-        if not _SEPARATORS.fullmatch(gap) or sum(gap.count(c) for c in ",:;|") > 2:
+        seps = _BINARY_SEPARATORS if self.binary else _SEPARATORS
+        if not seps.fullmatch(gap) or sum(gap.count(c) for c in ",:;|") > 2:
             return None
         return s
 

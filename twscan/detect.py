@@ -9,10 +9,13 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from twscan import layers
+from twscan.checks import Checked, run_check
 from twscan.context import Judge, Verdict
 from twscan.gate import Gate, GateResult, make_gate
 from twscan.model import Finding, Half
@@ -42,27 +45,47 @@ class _Raw:
     end: int
     secret: str
     verdict: Verdict
+    checked: Checked | None = None
 
 
 class Detector:
-    def __init__(self, ruleset: RuleSet, fast_gate: bool = False):
+    def __init__(
+        self, ruleset: RuleSet, fast_gate: bool = False, max_decode_depth: int = layers.MAX_DEPTH
+    ):
         self.ruleset = ruleset
+        self.max_decode_depth = max_decode_depth
         self.rules = ruleset.rules
         self.plain = [r for r in self.rules if r.context is None]
         self.contextual = [r for r in self.rules if r.context is not None]
         self.pairs: list[PairRule] = ruleset.pairs
         self.anchor_kinds = {r.context.anchor_kind for r in self.contextual if r.context}
         self.keywords = sorted({k for r in self.contextual for k in r.keywords})
-        self.gate: Gate = make_gate(self.plain, self.keywords, fast_gate)
+        signatures: list[bytes] = []
+        if max_decode_depth > 0:
+            words = layers.SIGNATURE_WORDS + layers.sid_signature_words()
+            sigs = layers.b64_signatures(words)
+            if max_decode_depth > 1:  # base64 of base64: the signatures of the signatures
+                first = layers.b64_signatures(layers.SIGNATURE_WORDS)
+                sigs |= layers.b64_signatures([s.decode() for s in first])
+            signatures = sorted(sigs)
+        self.gate: Gate = make_gate(self.plain, self.keywords, fast_gate, signatures)
         self.rule_paths: tuple[Path, ...] = ()
         self.fast_gate = fast_gate
 
     @classmethod
     def load(
-        cls, extra_rules: Sequence[Path] = (), builtin: bool = True, fast_gate: bool = False
+        cls,
+        extra_rules: Sequence[Path] = (),
+        builtin: bool = True,
+        fast_gate: bool = False,
+        max_decode_depth: int = layers.MAX_DEPTH,
     ) -> Detector:
-        """``fast_gate`` builds the Hyperscan gate (~15 ms): for scans of many megabytes."""
-        det = cls(load_ruleset(tuple(extra_rules), builtin=builtin), fast_gate=fast_gate)
+        """``fast_gate`` builds the Hyperscan gate (~15 ms): for scans of many megabytes.
+
+        ``max_decode_depth`` bounds nested decoding (0 turns decoding layers off).
+        """
+        rs = load_ruleset(tuple(extra_rules), builtin=builtin)
+        det = cls(rs, fast_gate=fast_gate, max_decode_depth=max_decode_depth)
         det.rule_paths = tuple(extra_rules)
         return det
 
@@ -82,9 +105,28 @@ class Detector:
         return self.scan_text(d.text, path, encoding=enc, gate=gate)
 
     def scan_text(
-        self, text: str, path: str, encoding: str | None = None, gate: GateResult | None = None
+        self,
+        text: str,
+        path: str,
+        encoding: str | None = None,
+        gate: GateResult | None = None,
+        depth: int = 0,
     ) -> list[Finding]:
-        """``gate``, when the caller already has one for these bytes, skips ruled-out rules."""
+        """``gate``, when the caller already has one for these bytes, skips ruled-out rules;
+        ``depth`` counts the decoding layers this text already sits under."""
+        findings = self._scan_plain(text, path, encoding, gate)
+        if depth < self.max_decode_depth:
+            plain = gate is None or bool(gate.rules) or gate.keywords
+            b64 = gate is None or gate.encoded
+            found = layers.find_layers(text, plain=plain, b64=b64) if plain or b64 else []
+            if found:
+                findings = self._merge_decoded(text, path, encoding, depth, found, findings)
+        return findings
+
+    def _scan_plain(
+        self, text: str, path: str, encoding: str | None, gate: GateResult | None
+    ) -> list[Finding]:
+        binary = encoding == "binary"
         ids: dict[str, list[tuple[int, int]]] = {}
         raws: list[_Raw] = []
         for rule in self.plain:
@@ -92,7 +134,7 @@ class Detector:
                 continue
             for m in rule.pattern.finditer(text):
                 s, e = m.span(rule.secret_group)
-                if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
+                if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
                     continue
                 ids.setdefault(rule.kind, []).append((s, e))
                 secret = m.group(rule.secret_group)
@@ -100,7 +142,15 @@ class Detector:
                     continue
                 if rule.mixed_case and not _mixed(secret):
                     continue
-                raws.append(_Raw(rule, s, e, secret, Verdict(True, 3, "pattern")))
+                verdict = Verdict(True, 3, "pattern")
+                if rule.check:
+                    checked = run_check(rule.check, secret)
+                    if checked is None:
+                        continue
+                    verdict = Verdict(True, 3, "check", checked.detail)
+                    raws.append(_Raw(rule, s, e, secret, verdict, checked))
+                    continue
+                raws.append(_Raw(rule, s, e, secret, verdict))
         if self.contextual and (gate is None or gate.keywords or ids):
             # Byte offsets are text offsets when the text is pure ASCII or read byte for byte.
             known = gate.hits if gate is not None and gate.hits is not None else None
@@ -108,17 +158,59 @@ class Detector:
                 encoding == "binary" or (encoding is None and text.isascii())
             ):
                 known = None
-            raws.extend(self._contextual(text, ids, known))
+            raws.extend(self._contextual(text, ids, known, binary))
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
         return self._findings(raws, judge_lines, path, encoding)
+
+    def _merge_decoded(
+        self,
+        text: str,
+        path: str,
+        encoding: str | None,
+        depth: int,
+        found: list[layers.Layer],
+        findings: list[Finding],
+    ) -> list[Finding]:
+        """Scan the text with decoded spans in place; keep what only decoding revealed."""
+        spliced = layers.Spliced(text, found)
+        inner = self.scan_text(spliced.text, path, encoding, None, depth + 1)
+        if not inner:
+            return findings
+        lines = Judge(text, self.ruleset.vocabulary, {})
+        known = {(f.rule, f.secret, f.pair.secret if f.pair else "") for f in findings}
+        added: list[Finding] = []
+        for f in inner:
+            off, layer = spliced.locate(f.offset)
+            pair_layer = None
+            if f.pair is not None:
+                f.pair.offset, pair_layer = spliced.locate(f.pair.offset)
+                f.pair.line, f.pair.column = _line_col(lines, f.pair.offset)
+            if layer is None and pair_layer is None:
+                continue  # plain text: the first pass has it
+            if (f.rule, f.secret, f.pair.secret if f.pair else "") in known:
+                continue
+            via = (layer or pair_layer)
+            assert via is not None
+            f.encoding = via.kind if f.encoding == encoding else f"{via.kind}>{f.encoding}"
+            f.offset = off
+            f.line, f.column = _line_col(lines, off)
+            end = via.end if layer is not None else off + len(f.secret)
+            f.end_line, f.end_column = _line_col(lines, end)
+            added.append(f)
+        if not added:
+            return findings
+        paired = {(f.pair.rule, f.pair.secret) for f in added if f.pair}
+        kept = [f for f in findings if (f.rule, f.secret) not in paired]
+        return sorted(kept + added, key=lambda f: f.offset)
 
     def _contextual(
         self,
         text: str,
         ids: dict[str, list[tuple[int, int]]],
         known_hits: dict[str, list[int]] | None = None,
+        binary: bool = False,
     ) -> list[_Raw]:
         anchors = [s for k in self.anchor_kinds if k for s, _ in ids.get(k, ())]
         if known_hits is not None:
@@ -132,7 +224,7 @@ class Detector:
             return []
         for v in ids.values():
             v.sort()
-        judge = Judge(text, self.ruleset.vocabulary, ids)
+        judge = Judge(text, self.ruleset.vocabulary, ids, binary=binary)
         best: dict[tuple[int, int], _Raw] = {}
         vendor = self.ruleset.vocabulary.vendor
         for rule in self.contextual:
@@ -147,10 +239,12 @@ class Detector:
                     reach.append((h - _KEYWORD_BEFORE, h + _table_reach(text, h, after)))
             spans = _windows(len(text), reach)
             for lo, hi in spans:
-                for m in rule.pattern.finditer(text, lo, hi):
+                for m in _candidates(rule, text, lo, hi, binary):
                     s, e = m.span(rule.secret_group)
-                    if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
+                    if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
                         continue
+                    if binary and _inside_id(ids, s):
+                        continue  # the hex body of a SID glued to its name
                     secret = m.group(rule.secret_group)
                     if rule.mixed_case and not _mixed(secret):
                         continue
@@ -191,6 +285,10 @@ class Detector:
                     extra={"reason_detail": r.verdict.detail} if r.verdict.detail else {},
                 )
             )
+            if r.checked is not None:
+                findings[-1].extra.update(r.checked.extra)
+                if r.checked.severity is not None:
+                    findings[-1].severity = r.checked.severity
             if r.verdict.anchor is not None:
                 findings[-1].extra["_anchor"] = r.verdict.anchor
             if _inline_ignored(judge, line - 1):
@@ -340,12 +438,14 @@ def _is_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _bounded(text: str, s: int, e: int, rule: Rule) -> bool:
+def _bounded(text: str, s: int, e: int, rule: Rule, binary: bool = False) -> bool:
     """The match is a whole value: no letter or digit glued on either side.
 
     Escapes (``\\n`` in JSON strings) and percent-encoding (``%22``) end in a letter or digit but
     do separate values, so they count as a boundary.
     """
+    if binary:
+        return _bounded_binary(text, s, e, rule)
     if e < len(text) and _is_alnum(text[e]):
         return False
     if s > 0 and _is_alnum(text[s - 1]):
@@ -358,6 +458,54 @@ def _bounded(text: str, s: int, e: int, rule: Rule) -> bool:
     # value, not a token of its own.
     in_b64 = (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE)
     return not (rule.context is not None and in_b64)
+
+
+def _candidates(
+    rule: Rule, text: str, lo: int, hi: int, binary: bool
+) -> Iterable[re.Match[str]]:
+    """Matches in [lo, hi). In binary data values are glued to their names
+    (``…tokenbf63…``) so a match may start one character early inside the name: there every
+    start is tried, not only the ends of earlier matches."""
+    if not binary:
+        yield from rule.pattern.finditer(text, lo, hi)
+        return
+    pos = lo
+    search = rule.pattern.search
+    while True:
+        m = search(text, pos, hi)
+        if m is None:
+            return
+        yield m
+        pos = m.start() + 1
+
+
+def _inside_id(ids: dict[str, list[tuple[int, int]]], pos: int) -> bool:
+    return any(a <= pos < b for spans in ids.values() for a, b in spans)
+
+
+_NAME_ENDS = ("token", "secret", "password", "passwd", "pwd", "sid", "key")
+
+
+def _bounded_binary(text: str, s: int, e: int, rule: Rule) -> bool:
+    """Boundaries in binary data, where values touch their names and the bytes after them.
+
+    A SQLite row stores ``twilio_auth_token`` and the token with nothing between, and a .pyc
+    puts a type byte right after a string (``…e4F``: F is False). So: a contextual value glued
+    on the left must start exactly where a name ending in a credential word ends (which also
+    fixes its alignment); then whatever follows it is another field. Without such a name, a
+    following character that the pattern would take as its own means a longer value.
+    """
+    left = s > 0 and _is_alnum(text[s - 1])
+    named = left and _glued_name(text, s)
+    if left and not named and rule.context is not None:
+        return False
+    right = e < len(text) and _is_alnum(text[e])
+    return not (right and not named and rule.pattern.fullmatch(text, s + 1, e + 1))
+
+
+def _glued_name(text: str, s: int) -> bool:
+    word = re.search(r"[A-Za-z_]{3,40}$", text[max(0, s - 40) : s])
+    return word is not None and word.group(0).lower().endswith(_NAME_ENDS)
 
 
 def _mixed(value: str) -> bool:

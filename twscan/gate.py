@@ -32,13 +32,17 @@ class GateResult:
     # keyword -> byte offsets where it starts, when the gate found them on the way (Hyperscan);
     # for ASCII data these are the text offsets too, and save the engine its own search.
     hits: dict[str, list[int]] | None = None
+    encoded: bool = False  # something may hide under base64 (see layers.b64_signatures)
 
     @property
     def any(self) -> bool:
-        return bool(self.rules) or self.keywords
+        return bool(self.rules) or self.keywords or self.encoded
 
 
 NOTHING = GateResult(frozenset(), False)
+# Without Hyperscan, any long base64-alphabet run counts as possibly encoded: the slow path is
+# the thorough one.
+_B64_ANY = re.compile(rb"[A-Za-z0-9+/_-]{20}")
 
 
 class Gate(Protocol):
@@ -46,7 +50,10 @@ class Gate(Protocol):
 
 
 class ReGate:
-    def __init__(self, plain: Sequence[Rule], keywords: Sequence[str]):
+    def __init__(
+        self, plain: Sequence[Rule], keywords: Sequence[str], signatures: Sequence[bytes] = ()
+    ):
+        self._signatures = bool(signatures)
         self._plain = [(r.id, r.bpattern) for r in plain]
         self._kw = (
             re.compile(b"|".join(re.escape(k.encode()) for k in keywords), re.I)
@@ -57,11 +64,14 @@ class ReGate:
     def check(self, data: bytes) -> GateResult:
         hit = frozenset(rid for rid, p in self._plain if p is None or p.search(data))
         kw = bool(self._kw and self._kw.search(data))
-        return GateResult(hit, kw) if hit or kw else NOTHING
+        enc = self._signatures and bool(_B64_ANY.search(data))
+        return GateResult(hit, kw, None, enc) if hit or kw or enc else NOTHING
 
 
 class HyperscanGate:
-    def __init__(self, plain: Sequence[Rule], keywords: Sequence[str]):
+    def __init__(
+        self, plain: Sequence[Rule], keywords: Sequence[str], signatures: Sequence[bytes] = ()
+    ):
         import hyperscan
 
         self._hs = hyperscan
@@ -84,6 +94,11 @@ class HyperscanGate:
             flags.append(hyperscan.HS_FLAG_CASELESS)  # every occurrence: they place windows
             self._ids.append(None)
             self._kw.append(k)
+        for sig in signatures:
+            exprs.append(re.escape(sig))
+            flags.append(single)
+            self._ids.append(_ENCODED)
+            self._kw.append("")
         self._db: Any = None
         if exprs:
             db = hyperscan.Database()
@@ -96,20 +111,27 @@ class HyperscanGate:
             return GateResult(frozenset(self._always), False) if self._always else NOTHING
         rules = set(self._always)
         hits: dict[str, list[int]] = {}
+        encoded = False
         ids, kws = self._ids, self._kw
 
         def on_match(idx: int, _start: int, end: int, _fl: int, _ctx: object) -> None:
+            nonlocal encoded
             rid = ids[idx]
             if rid is None:
                 k = kws[idx]
                 hits.setdefault(k, []).append(end - len(k))
+            elif rid is _ENCODED:
+                encoded = True
             else:
                 rules.add(rid)
 
         self._db.scan(data, match_event_handler=on_match)
-        if not rules and not hits:
+        if not rules and not hits and not encoded:
             return NOTHING
-        return GateResult(frozenset(rules), bool(hits), hits)
+        return GateResult(frozenset(rules), bool(hits), hits, encoded)
+
+
+_ENCODED = "\0encoded"
 
 
 def _hs_compiles(hyperscan: Any, pattern: bytes) -> bool:
@@ -129,10 +151,12 @@ def hyperscan_available() -> bool:
     return True
 
 
-def make_gate(plain: Sequence[Rule], keywords: Sequence[str], fast: bool) -> Gate:
+def make_gate(
+    plain: Sequence[Rule], keywords: Sequence[str], fast: bool, signatures: Sequence[bytes] = ()
+) -> Gate:
     if fast and hyperscan_available():
         try:
-            return HyperscanGate(plain, keywords)
+            return HyperscanGate(plain, keywords, signatures)
         except Exception:  # a broken native install must not stop a scan: fall back
             pass
-    return ReGate(plain, keywords)
+    return ReGate(plain, keywords, signatures)

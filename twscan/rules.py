@@ -21,7 +21,7 @@ from twscan.model import Severity
 _RULE_KEYS = {
     "id", "title", "kind", "severity", "description", "pattern", "secret-group",
     "boundary", "placeholder-check", "mixed-case", "keywords", "examples",
-    "counter-examples", "context",
+    "counter-examples", "context", "check",
 }
 _PAIR_KEYS = {"id", "title", "severity", "secret-kind", "id-kind", "description"}
 _VOCAB_KEYS = {"generic", "deny", "vendor"}
@@ -62,6 +62,7 @@ class Rule:
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
     context: ContextSpec | None = None
+    check: str | None = None  # a named structural check (twscan/checks.py) a match must pass
     source: str = ""
 
 
@@ -207,8 +208,20 @@ def _parse_rule(raw: dict[str, object], where: str, source: str) -> Rule:
         examples=tuple(_str_list(raw, "examples", where)),
         counter_examples=tuple(_str_list(raw, "counter-examples", where)),
         context=_parse_context(raw.get("context"), where),
+        check=_check_name(raw.get("check"), where),
         source=source,
     )
+
+
+def _check_name(raw: object, where: str) -> str | None:
+    if raw is None:
+        return None
+    from twscan.checks import CHECKS
+
+    if not isinstance(raw, str) or raw not in CHECKS:
+        known = ", ".join(sorted(CHECKS))
+        raise TwscanError(f"{where}: check {raw!r} is not one of: {known}")
+    return raw
 
 
 def _parse_context(raw: object, where: str) -> ContextSpec | None:
@@ -286,7 +299,7 @@ def _severity(raw: dict[str, object], where: str) -> Severity:
 
 # --- examples -----------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{(AC|SK|hex32|alnum32|sendgrid)\}")
+_PLACEHOLDER = re.compile(r"\{(AC|SK|hex32|alnum32|sendgrid|twilio_jwt|other_jwt)\}")
 
 
 def _alnum32() -> str:
@@ -307,7 +320,35 @@ def _sendgrid() -> str:
     return f"SG.{part(22)}.{part(43)}"
 
 
+def make_jwt(header: dict[str, object], payload: dict[str, object]) -> str:
+    """An unsigned-looking JWT for examples and tests (the signature is random bytes)."""
+    import base64
+    import json
+
+    def enc(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    sig = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    return f"{enc(header)}.{enc(payload)}.{sig}"
+
+
+def _twilio_jwt() -> str:
+    import time
+
+    key, sid = "SK" + secrets.token_hex(16), "AC" + secrets.token_hex(16)
+    now = int(time.time())
+    payload = {"jti": f"{key}-{now}", "iss": key, "sub": sid, "exp": now + 3600,
+               "grants": {"identity": "alice", "voice": {"incoming": {"allow": True}}}}
+    return make_jwt({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"}, payload)
+
+
+def _other_jwt() -> str:
+    return make_jwt({"alg": "HS256", "typ": "JWT"}, {"sub": "1234567890", "name": "x"})
+
+
 _GENERATORS: dict[str, Callable[[], str]] = {
+    "twilio_jwt": _twilio_jwt,
+    "other_jwt": _other_jwt,
     "AC": lambda: "AC" + secrets.token_hex(16),
     "SK": lambda: "SK" + secrets.token_hex(16),
     "hex32": lambda: secrets.token_hex(16),

@@ -1,0 +1,213 @@
+"""Decoding layers: credentials hidden in base64, URL encoding and JSON ``\\u`` escapes.
+
+A layer is a span of the original text with its decoded content. The engine splices decoded
+spans into a copy of the text and scans that copy with the same rules, so a base64 value keeps
+the key it is assigned to (``TWILIO_AUTH_TOKEN: <base64>`` in a Kubernetes Secret) and
+``Authorization: Basic <base64(AC…:token)>`` becomes the ``AC…:token`` construct the rules
+already know. Findings inside a spliced span point back at the encoded span in the original.
+
+Only spans a cheap test selects are decoded, and only decoded text that is mostly printable
+and holds something Twilio-like is spliced, so random base64 blobs, hashes and ids cost a
+decode attempt at most and never a finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
+MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
+MIN_B64 = 16
+
+_B64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
+_URL_RUN = re.compile(r"[^\s\"'<>`]*%[0-9A-Fa-f]{2}[^\s\"'<>`]*")
+_JSON_U = re.compile(r'"(?:[^"\\\n]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\\n]|\\.)*"')
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# What makes decoded text worth a second scan: an id or a Twilio word (compared lower-cased).
+_INTERESTING = re.compile(r"(?:AC|SK)[0-9a-f]{32}|SG\.[\w-]{22}\.")
+_BARE_VALUE = re.compile(r"[A-Za-z0-9._:+/=-]{16,200}")
+_WORDS = ("twilio", "auth_token", "authtoken", "auth-token", "api_secret", "apisecret",
+          "account_sid", "accountsid")
+
+
+@dataclass(frozen=True)
+class Layer:
+    start: int  # encoded span in the original text
+    end: int
+    text: str  # decoded content
+    kind: str  # "base64" | "url" | "json-escape"
+
+
+def interesting(decoded: str) -> bool:
+    if _INTERESTING.search(decoded):
+        return True
+    low = decoded.lower()
+    return any(w in low for w in _WORDS)
+
+
+def find_layers(text: str, plain: bool = True, b64: bool = True) -> list[Layer]:
+    """``plain``: URL and JSON escapes (their keys are visible); ``b64``: base64 runs."""
+    layers: list[Layer] = []
+    if plain and "%" in text:
+        layers.extend(_url_layers(text))
+    if plain and "\\u" in text:
+        layers.extend(_json_layers(text))
+    if b64:
+        layers.extend(_base64_layers(text))
+    return _non_overlapping(layers)
+
+
+def _base64_layers(text: str) -> list[Layer]:
+    out: list[Layer] = []
+    jwts = [m.span() for m in _JWT.finditer(text)] if "eyJ" in text else []
+    for m in _B64_RUN.finditer(text):
+        s, e = m.span()
+        if e - s > MAX_SPAN or any(js <= s and e <= je for js, je in jwts):
+            continue  # JWTs have their own rule: other issuers' tokens are not findings
+        decoded = decode_base64(m.group(0))
+        if decoded is not None and _worth_splicing(decoded):
+            out.append(Layer(s, e, decoded, "base64"))
+    return out
+
+
+def _worth_splicing(decoded: str) -> bool:
+    """Twilio-like text; a bare value (``data: TWILIO_AUTH_TOKEN: <base64>``: the key is in the
+    original line, so the value is judged there); or base64 again (nested, up to MAX_DEPTH)."""
+    if interesting(decoded):
+        return True
+    if _BARE_VALUE.fullmatch(decoded):
+        return True
+    inner = decoded.strip()
+    if _B64_RUN.fullmatch(inner):
+        again = decode_base64(inner)
+        return again is not None and (interesting(again) or bool(_B64_RUN.fullmatch(again.strip())))
+    return False
+
+
+def decode_base64(run: str) -> str | None:
+    """Decoded text when the run is base64 of mostly printable text, else None."""
+    body = run.rstrip("=")
+    if len(body) < MIN_B64 or len(body) % 4 == 1:
+        return None
+    if re.fullmatch(r"[0-9a-fA-F]+", body):
+        return None  # a hex token or hash, not base64
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        if "-" in body or "_" in body:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw:
+        return None
+    printable = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
+    if printable < 0.9 * len(raw):
+        return None
+    return raw.decode("utf-8", errors="replace")
+
+
+def _url_layers(text: str) -> list[Layer]:
+    out: list[Layer] = []
+    for m in _URL_RUN.finditer(text):
+        run = m.group(0)
+        if len(run) > MAX_SPAN:
+            continue
+        decoded = unquote_plus(run)
+        if decoded != run and interesting(decoded):
+            out.append(Layer(m.start(), m.end(), decoded, "url"))
+    return out
+
+
+def _json_layers(text: str) -> list[Layer]:
+    out: list[Layer] = []
+    for m in _JSON_U.finditer(text):
+        try:
+            decoded = json.loads(m.group(0))
+        except ValueError:
+            continue
+        if isinstance(decoded, str) and interesting(decoded):
+            out.append(Layer(m.start(), m.end(), '"' + decoded + '"', "json-escape"))
+    return out
+
+
+def _non_overlapping(layers: list[Layer]) -> list[Layer]:
+    out: list[Layer] = []
+    for layer in sorted(layers, key=lambda x: (x.start, -(x.end - x.start))):
+        if out and layer.start < out[-1].end:
+            continue
+        out.append(layer)
+    return out
+
+
+class Spliced:
+    """The text with decoded layers in place of their encoded spans, and the way back."""
+
+    def __init__(self, text: str, layers: list[Layer]):
+        parts: list[str] = []
+        self.layers = layers
+        self._virt: list[tuple[int, int]] = []  # (virtual start, virtual end) per layer
+        pos = 0
+        vpos = 0
+        for layer in layers:
+            parts.append(text[pos : layer.start])
+            vpos += layer.start - pos
+            parts.append(layer.text)
+            self._virt.append((vpos, vpos + len(layer.text)))
+            vpos += len(layer.text)
+            pos = layer.end
+        parts.append(text[pos:])
+        self.text = "".join(parts)
+        self._starts = [v[0] for v in self._virt]
+
+    def locate(self, voffset: int) -> tuple[int, Layer | None]:
+        """Original offset of a virtual one, and the layer it lies in (None: plain text)."""
+        i = bisect.bisect_right(self._starts, voffset) - 1
+        if i < 0:
+            return voffset, None
+        vs, ve = self._virt[i]
+        layer = self.layers[i]
+        if voffset < ve:
+            return layer.start, layer
+        return layer.end + (voffset - ve), None
+
+
+def b64_signatures(words: list[str]) -> set[bytes]:
+    """Literal base64 fragments that any encoding of these words must contain.
+
+    Base64 maps 3 bytes to 4 characters, so a word encodes three ways depending on where it
+    falls in its group; in each, the characters fed only by the word's own bytes are fixed.
+    A gate that looks for these literals sees ``twilio`` or ``AC…`` through base64 without
+    decoding anything.
+    """
+    sigs: set[bytes] = set()
+    for word in words:
+        raw = word.encode()
+        for k in range(3):
+            enc = base64.b64encode(b"\0" * k + raw)
+            n = k + len(raw)
+            skip = (0, 2, 3)[k]
+            keep = 4 * (n // 3) + (0, 1, 2)[n % 3]
+            sig = enc[skip:keep]
+            if len(sig) >= 4:
+                sigs.add(sig)
+    return sigs
+
+
+def sid_signature_words() -> list[str]:
+    """``AC``/``SK`` with every pair of hex digits: long enough for distinctive signatures."""
+    hexd = "0123456789abcdef"
+    return [p + a + b for p in ("AC", "SK") for a in hexd for b in hexd]
+
+
+SIGNATURE_WORDS = [
+    "twilio", "Twilio", "TWILIO", "auth_token", "AUTH_TOKEN", "authToken", "AuthToken",
+    "account_sid", "ACCOUNT_SID", "accountSid", "AccountSid", "api_secret", "API_SECRET",
+    "apiSecret",
+]
