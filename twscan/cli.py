@@ -15,7 +15,7 @@ from twscan import __version__
 from twscan.errors import TwscanError
 
 # Module names under twscan.commands, in the order ``--help`` lists them.
-COMMANDS = ("scan", "rules_cmd", "exposure")
+COMMANDS = ("scan", "rules_cmd", "exposure", "baseline_cmd")
 
 
 class _Parser(argparse.ArgumentParser):

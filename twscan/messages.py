@@ -39,6 +39,17 @@ EN: dict[str, str] = {
     "report.occurrences": "{count} occurrences in this file",
     "report.what_to_do": "What to do",
     "report.show_secrets_hint": "Values are redacted; --show-secrets prints them in full.",
+    "report.none_new": "No new Twilio credentials found.",
+    "report.ignored": "Ignored in the code with twscan:ignore ({count}):",
+    "report.baselined": "Accepted in the baseline {file} ({count}): {reasons}",
+    "report.below_fail_on": "{count} finding(s) below the fail-on severity ({severity}): reported, but they do not fail the run.",
+    "report.allowlisted": "{count} value(s) matched the configuration's allowlist.",
+    "report.excluded": "{count} finding(s) under paths the configuration excludes.",
+    "baseline.reason.false-positive": "false positive",
+    "baseline.reason.test-credential": "test credential",
+    "baseline.reason.revoked": "revoked",
+    "baseline.reason.none": "no reason given",
+    "baseline.reason_count": "{count} {reason}",
     "remediation.auth-token": (
         "1. Rotate the Auth Token now: in the Twilio Console create a secondary Auth Token, move "
         "your applications to it, then promote it; the leaked token stops working.\n"
@@ -103,6 +114,17 @@ JA: dict[str, str] = {
     "report.occurrences": "このファイル内に {count} 箇所",
     "report.what_to_do": "対処方法",
     "report.show_secrets_hint": "値は伏せ字で表示しています。--show-secrets で全体を表示します。",
+    "report.none_new": "新たな Twilio の認証情報は見つかりませんでした。",
+    "report.ignored": "コード内の twscan:ignore で無視した検出（{count} 件）:",
+    "report.baselined": "ベースライン {file} で承認済み（{count} 件）: {reasons}",
+    "report.below_fail_on": "fail-on の重大度（{severity}）未満の検出 {count} 件: 報告しますが、実行は失敗にしません。",
+    "report.allowlisted": "設定の許可リストに一致した値: {count} 件。",
+    "report.excluded": "設定で除外したパスの検出: {count} 件。",
+    "baseline.reason.false-positive": "誤検知",
+    "baseline.reason.test-credential": "テスト用の認証情報",
+    "baseline.reason.revoked": "無効化済み",
+    "baseline.reason.none": "理由なし",
+    "baseline.reason_count": "{reason} {count} 件",
     "remediation.auth-token": (
         "1. 直ちに Auth Token をローテーションしてください。Twilio コンソールでセカンダリ Auth Token を"
         "作成し、アプリケーションをそれに切り替えてから昇格（Promote）すると、漏えいしたトークンは"

@@ -88,6 +88,24 @@ def fingerprint(rule: str, secret: str, path: str) -> str:
 
 
 @dataclass
+class Triage:
+    """What :mod:`twscan.postprocess` kept out of the failing findings, so that none is silent.
+
+    The reports show these next to the findings: an ignore or a baseline entry that hides a
+    secret must be as visible in review as the secret would have been.
+    """
+
+    ignored: list[Finding] = field(default_factory=list)  # twscan:ignore in the source
+    baselined: list[Finding] = field(default_factory=list)  # accepted in the baseline file
+    allowlisted: int = 0  # values the configuration's allowlist matched
+    excluded: int = 0  # findings under paths the configuration excludes
+    fail_on: Severity = Severity.LOW  # findings below this are reported but do not fail
+    failing: int = 0  # reported findings at or above fail_on
+    baseline_file: str | None = None
+    config_file: str | None = None
+
+
+@dataclass
 class ScanSummary:
     """What a scan covered, so that nothing skipped is ever silent."""
 
@@ -97,3 +115,4 @@ class ScanSummary:
     duration_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. "shallow clone: history is partial"
     commits_scanned: int | None = None
+    triage: Triage | None = None  # set by twscan.commands.common.emit before rendering

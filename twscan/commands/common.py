@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from twscan import baseline, config
 from twscan.detect import Detector
 from twscan.errors import TwscanError
 from twscan.messages import detect_lang
-from twscan.model import Finding, ScanSummary
+from twscan.model import Finding, ScanSummary, Severity, Triage
+from twscan.postprocess import Policy, triage
 from twscan.reports import FORMATS, ReportOptions, render
 
 EXIT_CLEAN = 0
@@ -44,8 +48,44 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
         metavar="BYTES",
         type=_size,
         default=50 * 1024 * 1024,
+        action=_Given,
         help="skip (and report) files larger than this; suffixes K, M, G (default 50M)",
     )
+    c = p.add_argument_group("project settings (see docs/workflow.md)")
+    c.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="read settings from FILE instead of the nearest .twscan.toml or pyproject.toml",
+    )
+    c.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="report only findings not accepted in FILE (default: the configured baseline, "
+        f"or the nearest {config.BASELINE_NAME})",
+    )
+    c.add_argument("--no-baseline", action="store_true", help="use no baseline: report all")
+    c.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="the least severity that fails the run; findings below it are reported but "
+        "exit 0 (default: the configured fail-on, else low)",
+    )
+
+
+class _Given(argparse.Action):
+    """Store the value and note that the user gave it, so that it overrides the config file."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
 
 
 def _size(v: str) -> int:
@@ -60,7 +100,95 @@ def _size(v: str) -> int:
 
 
 def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector:
-    return Detector.load(tuple(getattr(args, "rules", []) or ()), fast_gate=fast_gate)
+    """The built-in rules plus the configured and ``--rules`` files (each file once)."""
+    paths: dict[Path, Path] = {}
+    for r in (*policy(args).config.rules, *(getattr(args, "rules", []) or ())):
+        paths.setdefault(Path(os.path.realpath(r)), Path(r))
+    return Detector.load(tuple(paths.values()), fast_gate=fast_gate)
+
+
+_POLICY = "_twscan_policy"
+#: A callable set under this name on the namespace receives ``(report, triage, summary,
+#: policy)`` instead of a report being rendered: how ``twscan baseline`` runs any scan mode.
+COLLECT = "_twscan_collect"
+
+
+def policy(args: argparse.Namespace) -> Policy:
+    """Config, baseline and fail-on for this run, read once and validated before scanning.
+
+    Every scanning command reaches this through :func:`load_detector` or :func:`emit`, so a
+    bad configuration or baseline stops the run (exit 2) before a long scan, in every mode.
+    The command line wins over the configuration file.
+    """
+    cached = getattr(args, _POLICY, None)
+    if isinstance(cached, Policy):
+        return cached
+    start = scan_root(args)
+    cfg = config.discover(start, getattr(args, "config", None))
+    if cfg.max_file_size is not None and not getattr(args, "max_file_size_given", False):
+        args.max_file_size = cfg.max_file_size
+    fail_on = getattr(args, "fail_on", None)
+    pol = Policy(
+        config=cfg,
+        baseline=_baseline(args, cfg, start),
+        fail_on=Severity(fail_on) if fail_on else cfg.fail_on or Severity.LOW,
+        locate=_locator(args),
+    )
+    setattr(args, _POLICY, pol)
+    return pol
+
+
+def scan_root(args: argparse.Namespace) -> Path:
+    """Where the configuration search starts: the repository, or the first path scanned."""
+    repo = getattr(args, "repo", None)
+    if repo:
+        return Path(repo)
+    paths = [p for p in getattr(args, "paths", None) or () if p != "-"]
+    if paths:
+        first = Path(paths[0])
+        return first if first.is_dir() else first.parent
+    return Path.cwd()
+
+
+def _baseline(
+    args: argparse.Namespace, cfg: config.Config, start: Path
+) -> baseline.Baseline | None:
+    if getattr(args, "no_baseline", False):
+        return None
+    given = getattr(args, "baseline", None) or cfg.baseline
+    if given is not None:
+        return baseline.load(Path(given))
+    found = config.find_file(start, config.BASELINE_NAME)
+    return baseline.load(found) if found is not None else None
+
+
+def _locator(args: argparse.Namespace) -> Callable[[str], str | None]:
+    """Turn finding paths into absolute ones, to match them against excludes and baselines.
+
+    Git sources give paths relative to the work tree's top, the files source relative to the
+    working directory (or absolute, as the user typed them).
+    """
+
+    @functools.cache
+    def root() -> str:
+        repo = getattr(args, "repo", None)
+        if repo is None:
+            return os.getcwd()
+        from twscan import git
+
+        rc, out, _ = git.run_rc(["rev-parse", "--show-toplevel"], cwd=repo)
+        top = out.decode("utf-8", "surrogateescape").strip()
+        return top if rc == 0 and top else os.path.abspath(repo)
+
+    real = functools.cache(os.path.realpath)  # one lookup per directory, not per file
+
+    def locate(path: str) -> str | None:
+        if path == "-" or path.startswith("<"):
+            return None
+        head, name = os.path.split(os.path.normpath(os.path.join(root(), path)))
+        return os.path.join(real(head), name)
+
+    return locate
 
 
 def report_options(args: argparse.Namespace, detector: Detector | None) -> ReportOptions:
@@ -85,11 +213,33 @@ def emit(
     args: argparse.Namespace,
     detector: Detector | None = None,
 ) -> int:
-    """Render, write, and turn the result into the documented exit code."""
+    """Triage, render, write, and turn the result into the documented exit code.
+
+    Every scanning command ends here, which is what makes excludes, the allowlist, inline
+    ignores, the baseline and ``fail-on`` work the same in all of them.
+    """
+    pol = policy(args)
+    report, t = triage(findings, pol)
+    collect = getattr(args, COLLECT, None)
+    if collect is not None:
+        return int(collect(report, t, summary, pol))
+    summary.triage = t
     opts = report_options(args, detector)
-    text = render(findings, summary, args.format, opts)
+    text = render(report, summary, args.format, opts)
     write_output(text, args.output)
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    if not getattr(args, "quiet", False):
+        sys.stderr.write(summary_line(report, summary) + "\n")
+    return EXIT_FINDINGS if t.failing else EXIT_CLEAN
+
+
+def summary_line(report: list[Finding], summary: ScanSummary) -> str:
+    """The one line CI logs keep: a fixed shape, so scripts can parse it and humans can grep."""
+    t = summary.triage or Triage()
+    total = len(report) + len(t.baselined) + len(t.ignored)
+    return (
+        f"twscan: {total} findings ({len(report)} new, {len(t.baselined)} baselined, "
+        f"{len(t.ignored)} ignored), {summary.files_scanned} files, {summary.duration_s:.2f} s"
+    )
 
 
 def write_output(text: str, output: str | None) -> None:

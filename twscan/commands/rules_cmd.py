@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="check the examples of the rules in FILE (repeatable)")
     p.add_argument("--check-builtin", action="store_true", help="check the built-in rules")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="list the rules this configuration adds (default: the nearest "
+                   ".twscan.toml or [tool.twscan] in pyproject.toml)")
     p.set_defaults(func=run)
 
 
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"FAIL {f.rule}: {f.problem}: {f.example!r}")
             print(f"{len(checked)} rule(s), {n_examples} example(s), {len(failures)} failure(s)")
         return 1 if failures else 0
-    rs = load_ruleset(tuple(args.rules))
+    rs = load_ruleset(_active_rule_files(args))
     if args.format == "json":
         doc = {
             "rules": [{"id": r.id, "title": r.title, "kind": r.kind, "severity": r.severity.value,
@@ -107,3 +111,13 @@ def run(args: argparse.Namespace) -> int:
     if not rs.rules:
         raise TwscanError("no rules loaded")
     return 0
+
+
+def _active_rule_files(args: argparse.Namespace) -> tuple[Path, ...]:
+    """The configured rules files, then ``--rules``: the same set a scan from here loads."""
+    from twscan.config import discover
+
+    files: dict[str, Path] = {}
+    for f in (*discover(Path.cwd(), args.config).rules, *args.rules):
+        files.setdefault(os.path.realpath(f), f)
+    return tuple(files.values())

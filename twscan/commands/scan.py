@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from twscan.commands.common import add_output_args, emit, load_detector
+from twscan.commands.common import add_output_args, emit, load_detector, policy
 from twscan.detect import Detector
 from twscan.model import Finding, ScanSummary
-from twscan.sources import files
+from twscan.postprocess import Policy, excluded
+from twscan.sources import chunked, files
 
 # Below this many bytes a worker pool costs more to start than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -38,11 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    pol = policy(args)  # before walking: the configuration may set the size limit
     walk = files.walk(
         [p for p in args.paths if p != "-"],
         max_size=args.max_file_size,
         gitignore=args.gitignore,
     )
+    n_excluded = _exclude(walk, pol)
     total = sum(i.size for i in walk.items)
     detector = load_detector(args, fast_gate=total >= FAST_GATE_MIN_BYTES)
     summary = ScanSummary()
@@ -60,8 +63,24 @@ def run(args: argparse.Namespace) -> int:
         findings.extend(item_findings)
         summary.files_scanned += 1
         summary.bytes_scanned += nbytes
+    if n_excluded:
+        summary.notes.append(f"{n_excluded} file(s) excluded by the configuration's exclude globs")
     summary.duration_s = time.perf_counter() - t0
     return emit(findings, summary, args, detector)
+
+
+def _exclude(walk: files.Walk, pol: Policy) -> int:
+    """Drop excluded files before any is read (and from the skipped list: not a loss)."""
+    if not pol.config.exclude:
+        return 0
+
+    def out(path: str) -> bool:
+        return excluded(files.display_path(path), pol)
+
+    before = len(walk.items)
+    walk.items[:] = [i for i in walk.items if not out(i.path)]
+    walk.skipped[:] = [(p, r) for p, r in walk.skipped if not out(p)]
+    return before - len(walk.items)
 
 
 Result = tuple[list[Finding], int, tuple[str, str] | None]
@@ -97,11 +116,16 @@ def _batches(items: list[files.FileItem]) -> list[list[files.FileItem]]:
 
 
 def _scan_one(detector: Detector, item: files.FileItem) -> Result:
+    shown = files.display_path(item.path)
     try:
+        if item.size > chunked.THRESHOLD:
+            with open(item.fs_path, "rb") as f:
+                found, n = chunked.scan_stream(detector, f, shown)
+            return found, n, None
         data = files.read(item)
     except OSError as e:
         return [], 0, (item.path, f"unreadable: {e.strerror}")
-    return detector.scan_bytes(data, files.display_path(item.path)), len(data), None
+    return detector.scan_bytes(data, shown), len(data), None
 
 
 _WORKER: Detector | None = None

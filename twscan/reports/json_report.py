@@ -11,7 +11,7 @@ from typing import Any
 
 from twscan import __version__
 from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary
+from twscan.model import Finding, ScanSummary, Triage
 from twscan.redact import redact
 from twscan.reports import ReportOptions
 
@@ -85,6 +85,29 @@ def summary_dict(findings: list[Finding], summary: ScanSummary) -> dict[str, Any
     }
 
 
+def triage_dict(
+    findings: list[Finding], t: Triage | None, opts: ReportOptions, msg: Messages
+) -> dict[str, Any]:
+    """What was set aside and why, with counts (``ignored`` and ``baselined`` list findings)."""
+    t = t or Triage(failing=len(findings))
+    return {
+        "counts": {
+            "total": len(findings) + len(t.baselined) + len(t.ignored),
+            "new": len(findings),
+            "baselined": len(t.baselined),
+            "ignored": len(t.ignored),
+            "allowlisted": t.allowlisted,
+            "excluded": t.excluded,
+            "failing": t.failing,
+        },
+        "fail_on": t.fail_on.value,
+        "ignored": [finding_dict(f, opts, msg) for f in t.ignored],
+        "baselined": [finding_dict(f, opts, msg) for f in t.baselined],
+        "baseline": t.baseline_file,
+        "config": t.config_file,
+    }
+
+
 def render_json(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
     msg = Messages(opts.lang)
     doc: dict[str, Any] = {
@@ -93,6 +116,7 @@ def render_json(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
         "findings": [finding_dict(f, opts, msg) for f in findings],
         "summary": summary_dict(findings, summary),
     }
+    doc["summary"].update(triage_dict(findings, summary.triage, opts, msg))
     for k, v in opts.extra_sections.items():
         doc[k] = v
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

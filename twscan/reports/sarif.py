@@ -134,7 +134,8 @@ def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOpti
                 "toolExecutionNotifications": [
                     {"level": "note", "message": {"text": f"not scanned: {p}: {r}"}}
                     for p, r in summary.skipped
-                ],
+                ]
+                + _set_aside_notes(summary),
             }
         ],
         "columnKind": "unicodeCodePoints",
@@ -146,3 +147,24 @@ def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOpti
 def _cwd_uri() -> str:
     cwd = os.getcwd().replace(os.sep, "/")
     return "file://" + quote(cwd if cwd.endswith("/") else cwd + "/")
+
+
+def _set_aside_notes(summary: ScanSummary) -> list[dict[str, Any]]:
+    """Counts of findings kept out of the results, so an upload never hides them silently.
+
+    Not as suppressed results: GitHub code scanning would open alerts for those.
+    """
+    t = summary.triage
+    if t is None:
+        return []
+    counts = [
+        (len(t.ignored), "ignored inline with twscan:ignore"),
+        (len(t.baselined), f"accepted in the baseline {t.baseline_file}"),
+        (t.allowlisted, "matched the configuration's allowlist"),
+        (t.excluded, "under paths the configuration excludes"),
+    ]
+    return [
+        {"level": "note", "message": {"text": f"{n} finding(s) {what}"}}
+        for n, what in counts
+        if n
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary, Severity
+from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.redact import redact
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
@@ -47,7 +47,9 @@ def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
         if not opts.show_secrets:
             out.append(msg("report.show_secrets_hint"))
     else:
-        out.append(msg("report.none"))
+        t = summary.triage
+        out.append(msg("report.none_new" if t and (t.baselined or t.ignored) else "report.none"))
+    out.extend(_set_aside(findings, summary.triage, opts, msg))
     if summary.skipped:
         out.append(msg("report.skipped", count=len(summary.skipped)))
         out.extend(f"  {p}: {r}" for p, r in summary.skipped)
@@ -93,3 +95,40 @@ def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
         if v:
             lines.append(pad + f"{k}: {', '.join(v) if isinstance(v, list) else v}")
     return lines
+
+
+def _set_aside(
+    findings: list[Finding], t: Triage | None, opts: ReportOptions, msg: Messages
+) -> list[str]:
+    """Ignored, baselined, allowlisted, excluded and below-threshold findings: never silent."""
+    if t is None:
+        return []
+    out: list[str] = []
+    below = len(findings) - t.failing
+    if below:
+        out.append(
+            msg("report.below_fail_on", count=below, severity=msg(f"severity.{t.fail_on.value}"))
+        )
+    if t.ignored:
+        out.append(msg("report.ignored", count=len(t.ignored)))
+        for f in sorted(t.ignored, key=lambda f: (f.file, f.line, f.column)):
+            where = f"{f.file}:{f.line}" if f.encoding != "binary" else f"{f.file}@{f.offset:#x}"
+            sev = msg(f"severity.{f.severity.value}")
+            out.append(f"  {where}  {sev} {f.title}  {redact(f.secret, opts.show_secrets)}")
+    if t.baselined:
+        reasons: dict[str, int] = {}
+        for f in t.baselined:
+            r = f.extra.get("baseline_reason") or "none"
+            reasons[str(r)] = reasons.get(str(r), 0) + 1
+        text = ", ".join(
+            msg("baseline.reason_count", count=n, reason=msg(f"baseline.reason.{r}"))
+            for r, n in sorted(reasons.items())
+        )
+        out.append(
+            msg("report.baselined", file=t.baseline_file, count=len(t.baselined), reasons=text)
+        )
+    if t.allowlisted:
+        out.append(msg("report.allowlisted", count=t.allowlisted))
+    if t.excluded:
+        out.append(msg("report.excluded", count=t.excluded))
+    return out
