@@ -212,3 +212,17 @@ def test_utf16_powershell_with_base64(det: Detector) -> None:
     ps = f'$h = @{{ Authorization = "Basic {b64(sid + ":" + tok)}" }}\r\n'
     found = det.scan_bytes(ps.encode("utf-16"), "call.ps1")
     assert {sid, tok} <= values(found)
+
+
+def test_cli_decode_depth_option_and_config(tmp_path: Path) -> None:
+    from tests.conftest import run_twscan
+
+    sid, tok = creds.account_sid(), creds.auth_token()
+    (tmp_path / "proxy.log").write_text(f"Authorization: Basic {b64(sid + ':' + tok)}\n")
+    assert run_twscan("scan", str(tmp_path)).returncode == 1
+    assert run_twscan("scan", str(tmp_path), "--max-decode-depth", "0").returncode == 0
+    (tmp_path / ".twscan.toml").write_text("max-decode-depth = 0\n")
+    assert run_twscan("scan", str(tmp_path)).returncode == 0
+    assert run_twscan("scan", str(tmp_path), "--max-decode-depth", "2").returncode == 1
+    bad = run_twscan("scan", str(tmp_path), "--max-decode-depth", "x")
+    assert bad.returncode == 2 and "max-decode-depth" in bad.stderr

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from twscan import baseline, config
+from twscan import baseline, config, layers
 from twscan.detect import Detector
 from twscan.errors import TwscanError
 from twscan.messages import detect_lang
@@ -51,6 +51,14 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
         action=_Given,
         help="skip (and report) files larger than this; suffixes K, M, G (default 50M)",
     )
+    r.add_argument(
+        "--max-decode-depth",
+        metavar="N",
+        type=_depth,
+        default=None,
+        help="encoding layers to look through, e.g. base64 of base64 is 2; 0 turns decoding "
+        "off (default: the configured max-decode-depth, else 2)",
+    )
     c = p.add_argument_group("project settings (see docs/workflow.md)")
     c.add_argument(
         "--config",
@@ -88,6 +96,27 @@ class _Given(argparse.Action):
         setattr(namespace, f"{self.dest}_given", True)
 
 
+def _depth(v: str) -> int:
+    try:
+        n = int(v)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= config.MAX_DECODE_DEPTH:
+        raise argparse.ArgumentTypeError(
+            f"--max-decode-depth takes a whole number from 0 to {config.MAX_DECODE_DEPTH}"
+        )
+    return n
+
+
+def decode_depth(args: argparse.Namespace) -> int:
+    """The command line wins over the config file, which wins over the default."""
+    given = getattr(args, "max_decode_depth", None)
+    if given is not None:
+        return int(given)
+    configured = policy(args).config.max_decode_depth
+    return layers.MAX_DEPTH if configured is None else configured
+
+
 def _size(v: str) -> int:
     mult = {"k": 1024, "m": 1024**2, "g": 1024**3}
     s = v.strip().lower()
@@ -104,7 +133,9 @@ def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector
     paths: dict[Path, Path] = {}
     for r in (*policy(args).config.rules, *(getattr(args, "rules", []) or ())):
         paths.setdefault(Path(os.path.realpath(r)), Path(r))
-    return Detector.load(tuple(paths.values()), fast_gate=fast_gate)
+    return Detector.load(
+        tuple(paths.values()), fast_gate=fast_gate, max_decode_depth=decode_depth(args)
+    )
 
 
 _POLICY = "_twscan_policy"

@@ -97,7 +97,7 @@ def scan_items(detector: Detector, items: list[files.FileItem], jobs: int) -> It
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=_init_worker,
-        initargs=(detector.rule_paths, detector.fast_gate),
+        initargs=(detector.rule_paths, detector.fast_gate, detector.max_decode_depth),
     ) as pool:
         for results in pool.map(_scan_batch, batches):
             yield from results
@@ -131,9 +131,9 @@ def _scan_one(detector: Detector, item: files.FileItem) -> Result:
 _WORKER: Detector | None = None
 
 
-def _init_worker(rule_paths: tuple[Path, ...], fast_gate: bool) -> None:
+def _init_worker(rule_paths: tuple[Path, ...], fast_gate: bool, depth: int) -> None:
     global _WORKER
-    _WORKER = Detector.load(rule_paths, fast_gate=fast_gate)
+    _WORKER = Detector.load(rule_paths, fast_gate=fast_gate, max_decode_depth=depth)
 
 
 def _scan_batch(batch: list[files.FileItem]) -> list[Result]:
