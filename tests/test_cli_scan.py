@@ -212,3 +212,18 @@ def test_parallel_scan_matches_serial(tmp_path: Path) -> None:
     doc = json.loads(r.stdout)
     got = {f["secret"] for f in doc["findings"]} | {f["pair"]["secret"] for f in doc["findings"]}
     assert got == planted and doc["summary"]["files_scanned"] == 40
+
+
+def test_fast_commands_do_not_import_requests_or_every_command() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from twscan.cli import main\n"
+        "rc = main(['rules'])\n"
+        "bad = [m for m in ('requests', 'twscan.github.exposure', 'twscan.commands.exposure',"
+        " 'concurrent.futures.process') if m in sys.modules]\n"
+        "print('LOADED', bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "LOADED []" in out, out

@@ -1,8 +1,9 @@
 """Command-line entry point: parse, dispatch, and map every failure to exit code 2.
 
 Exit codes: 0 nothing found, 1 findings, 2 usage or runtime error (one line on stderr).
-Subcommand modules are imported here, but each keeps heavy imports (requests) inside the
-functions that need them, so ``twscan staged`` starts as fast as Python allows.
+Only the module of the command being run is imported (all of them for ``--help``), and each
+keeps heavy imports (requests) inside the functions that need them, so ``twscan staged``
+starts as fast as Python allows: a pre-commit hook that takes a second gets uninstalled.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ import sys
 from twscan import __version__
 from twscan.errors import TwscanError
 
-# Module names under twscan.commands, in the order ``--help`` lists them.
-COMMANDS = ("scan", "rules_cmd", "exposure", "baseline_cmd")
+# Command name -> module under twscan.commands, in the order ``--help`` lists them.
+BY_NAME = {
+    "scan": "scan",
+    "rules": "rules_cmd",
+    "exposure": "exposure",
+    "baseline": "baseline_cmd",
+}
+COMMANDS = tuple(BY_NAME.values())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="twscan",
         description="Find leaked Twilio credentials in files, staged changes and git history.",
@@ -33,13 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"twscan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    chosen = _command_of(argv)
+    for name in [chosen] if chosen else COMMANDS:
         importlib.import_module(f"twscan.commands.{name}").register(sub)
     return parser
 
 
+def _command_of(argv: list[str] | None) -> str | None:
+    """The module of the command named on the command line, if it is clear before parsing."""
+    args = sys.argv[1:] if argv is None else argv
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first is None or any(a in ("-h", "--help") for a in args[: args.index(first)]):
+        return None
+    return BY_NAME.get(first)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             f"baseline {args.action}: {argv[0]!r} is not a scan mode; give one of "
             f"{', '.join(SCAN_MODES)} (default: scan .)"
         )
-    inner = build_parser().parse_args(argv)
+    inner = build_parser(argv).parse_args(argv)
     inner.no_baseline = True  # the baseline being written must not filter its own input
     pol = policy(inner)  # reads and checks the configuration before any scanning
     target = args.output or getattr(inner, "output", None)

@@ -6,7 +6,6 @@ import argparse
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from twscan.commands.common import add_output_args, emit, load_detector, policy
@@ -93,6 +92,8 @@ def scan_items(detector: Detector, items: list[files.FileItem], jobs: int) -> It
         for item in items:
             yield _scan_one(detector, item)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only big scans pay for its import
+
     batches = _batches(items)
     with ProcessPoolExecutor(
         max_workers=workers,
