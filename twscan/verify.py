@@ -16,7 +16,6 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import urllib.parse
 from typing import TYPE_CHECKING
@@ -24,12 +23,14 @@ from typing import TYPE_CHECKING
 from twscan import __version__
 from twscan.errors import TwscanError
 from twscan.github.client import is_loopback
+from twscan.github.options import DEFAULT_VERIFY_URL as DEFAULT_BASE_URL
+from twscan.github.options import add_verify_args as add_verify_args
 from twscan.model import Finding
 
 if TYPE_CHECKING:
     import requests
 
-DEFAULT_BASE_URL = "https://verify.twilio.com"
+
 USER_AGENT = f"twscan/{__version__} (--verify)"
 LIVE = "live"
 INVALID = "invalid"
@@ -39,24 +40,6 @@ _PAIRABLE = frozenset({"auth-token", "api-key-secret", "credential-pair"})
 _SID_KINDS = frozenset({"account-sid", "api-key-sid"})
 #: fingerprint -> (state, reason); lives for the process, i.e. one run of twscan.
 _RUN_CACHE: dict[str, tuple[str, str]] = {}
-
-
-def add_verify_args(parser: argparse.ArgumentParser) -> None:
-    """``--verify`` and its test hook; the help says plainly that the secret leaves the machine."""
-    group = parser.add_argument_group("liveness check (opt-in)")
-    group.add_argument(
-        "--verify",
-        action="store_true",
-        help="SENDS each credential pair found (SID with its token, or API key with its secret) "
-        "to Twilio, and only to Twilio, to check whether it is still live; off by default",
-    )
-    group.add_argument(
-        "--verify-url",
-        metavar="URL",
-        default=DEFAULT_BASE_URL,
-        help=f"base URL of the Twilio Verify API (default: {DEFAULT_BASE_URL}; "
-        "https only, or http on loopback for tests)",
-    )
 
 
 def _check_base_url(base_url: str) -> str:

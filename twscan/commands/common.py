@@ -12,6 +12,7 @@ from pathlib import Path
 from twscan import baseline, config, layers
 from twscan.detect import Detector
 from twscan.errors import TwscanError
+from twscan.github.options import add_github_args, add_verify_args
 from twscan.messages import detect_lang
 from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.postprocess import Policy, triage
@@ -23,6 +24,14 @@ EXIT_ERROR = 2
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
+    """Everything a scanning command takes: report, rules, limits, project settings and the
+    opt-in network checks."""
+    add_report_args(p)
+    _add_scan_args(p)
+
+
+def add_report_args(p: argparse.ArgumentParser) -> None:
+    """How a report is written: shared by scans and ``twscan exposure``."""
     g = p.add_argument_group("output")
     g.add_argument("-f", "--format", choices=FORMATS, default="text", help="report format")
     g.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
@@ -34,6 +43,9 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lang", choices=("en", "ja"), help="report language (default: from locale)")
     g.add_argument("--no-color", action="store_true", help="never colour the text report")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+
+
+def _add_scan_args(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("rules")
     r.add_argument(
         "--rules",
@@ -59,6 +71,8 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
         help="encoding layers to look through, e.g. base64 of base64 is 2; 0 turns decoding "
         "off (default: the configured max-decode-depth, else 2)",
     )
+    add_github_args(p)
+    add_verify_args(p)
     c = p.add_argument_group("project settings (see docs/workflow.md)")
     c.add_argument(
         "--config",
@@ -256,11 +270,35 @@ def emit(
         return int(collect(report, t, summary, pol))
     summary.triage = t
     opts = report_options(args, detector)
-    text = render(report, summary, args.format, opts)
+    appendix = _network_checks(report, args, opts)
+    text = render(report, summary, args.format, opts) + appendix
     write_output(text, args.output)
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     return EXIT_FINDINGS if t.failing else EXIT_CLEAN
+
+
+def _network_checks(report: list[Finding], args: argparse.Namespace, opts: ReportOptions) -> str:
+    """``--verify`` and ``--check-github``, both opt-in; their modules load only when asked.
+
+    Returns text to append to a text or ``github`` report (JSON and SARIF get sections).
+    """
+    appendix = ""
+    if getattr(args, "verify", False):
+        from twscan.verify import verify_findings
+
+        verify_findings(report, base_url=args.verify_url)
+    if getattr(args, "check_github", False):
+        from twscan.github import exposure
+        from twscan.github import render as exposure_render
+
+        results = exposure.check_findings(report, args)
+        opts.extra_sections.update(exposure_render.report_sections(results, args.format))
+        if args.format == "text":
+            appendix = "\n" + exposure_render.to_text(results, opts.lang)
+        elif args.format == "github":
+            appendix = exposure_render.to_github_annotations(results)
+    return appendix
 
 
 def summary_line(report: list[Finding], summary: ScanSummary) -> str:

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from twscan.commands.common import add_output_args, write_output
+from twscan.commands.common import add_report_args, write_output
 from twscan.github.exposure import add_github_args, check_args
 from twscan.messages import detect_lang
 
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "sids", nargs="+", metavar="SID", help="Account SIDs or API key SIDs; '-' reads stdin"
     )
     add_github_args(parser, with_flag=False)
-    add_output_args(parser)
+    add_report_args(parser)
     parser.set_defaults(func=run)
 
 

@@ -18,8 +18,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from twscan.github.options import DEFAULT_TTL_S as DEFAULT_TTL_S
+
 #: A day: long enough for re-runs of the same pipeline, short enough to notice a new leak daily.
-DEFAULT_TTL_S = 24 * 3600.0
+
 _FORMAT = 1
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from twscan import __version__
 from twscan.errors import TwscanError
+from twscan.github.options import DEFAULT_API_URL as DEFAULT_API_URL
 from twscan.github.ratelimit import (
     DEFAULT_SEARCH_LIMIT,
     MAX_SEARCH_LIMIT,
@@ -43,7 +44,7 @@ from twscan.github.ratelimit import (
 if TYPE_CHECKING:
     import requests
 
-DEFAULT_API_URL = "https://api.github.com"
+
 API_VERSION = "2022-11-28"
 TEXT_MATCH = "application/vnd.github.text-match+json"
 JSON = "application/vnd.github+json"

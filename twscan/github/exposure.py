@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twscan.errors import TwscanError
-from twscan.github.cache import DEFAULT_TTL_S, ExposureCache
+from twscan.github.cache import ExposureCache
 from twscan.github.client import (
-    DEFAULT_API_URL,
     SID_RE,
     GitHubHTTPError,
     GitHubRateLimitError,
@@ -32,6 +31,8 @@ from twscan.github.client import (
     normalize_api_url,
     web_search_url,
 )
+from twscan.github.options import DEFAULT_API_URL, DEFAULT_TTL_S
+from twscan.github.options import add_github_args as add_github_args
 from twscan.github.ratelimit import Clock, SystemClock
 from twscan.model import Finding
 from twscan.redact import redact
@@ -286,60 +287,6 @@ def validate_sids(values: Iterable[str]) -> list[str]:
 
 
 # -- options ----------------------------------------------------------------------------------
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
-def add_github_args(parser: argparse.ArgumentParser, *, with_flag: bool = True) -> None:
-    """The options every scan mode shares for ``--check-github`` (and ``twscan exposure``)."""
-    group = parser.add_argument_group("GitHub exposure check")
-    if with_flag:
-        group.add_argument(
-            "--check-github",
-            action="store_true",
-            help="after the scan, ask GitHub code search whether each Account SID and API key "
-            "SID found is already public (sends only the SIDs; needs GITHUB_TOKEN or GH_TOKEN)",
-        )
-    group.add_argument(
-        "--github-api-url",
-        metavar="URL",
-        default=os.environ.get("TWSCAN_GITHUB_API_URL") or DEFAULT_API_URL,
-        help="GitHub REST API base, e.g. https://HOST/api/v3 for GitHub Enterprise Server "
-        f"(default: {DEFAULT_API_URL})",
-    )
-    group.add_argument(
-        "--github-token-file",
-        metavar="FILE",
-        help="read the GitHub token from FILE instead of GITHUB_TOKEN / GH_TOKEN",
-    )
-    group.add_argument(
-        "--max-wait",
-        metavar="SECONDS",
-        type=_positive,
-        default=300.0,
-        help="give up when GitHub rate limits would make twscan wait longer than this in total "
-        "(default: 300)",
-    )
-    group.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="neither read nor write the on-disk cache of GitHub results",
-    )
-    group.add_argument(
-        "--cache-ttl",
-        metavar="SECONDS",
-        type=_positive,
-        default=DEFAULT_TTL_S,
-        help=f"reuse cached GitHub results younger than this (default: {DEFAULT_TTL_S:.0f})",
-    )
 
 
 def resolve_token(token_file: str | None) -> tuple[str | None, str]:

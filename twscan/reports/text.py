@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from twscan.messages import Messages
+from twscan.messages import EN, Messages
 from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.redact import redact
 from twscan.reports import ReportOptions
@@ -90,6 +90,9 @@ def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
     occ = f.extra.get("occurrences")
     if isinstance(occ, int) and occ > 1:
         lines.append(pad + msg("report.occurrences", count=occ))
+    live = f.extra.get("live")
+    if isinstance(live, str) and f"report.live.{live}" in EN:
+        lines.append(pad + msg(f"report.live.{live}", reason=f.extra.get("live_reason", "")))
     for k in ("status", "paths"):
         v = f.extra.get(k)
         if v:
