@@ -92,4 +92,4 @@ def test_catalogue_languages_match() -> None:
 
         fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         ja_fields = {f for _, f, _, _ in string.Formatter().parse(JA[key]) if f}
-        assert fields == ja_fields, key
+        assert ja_fields <= fields, key  # English may need more (plural endings)

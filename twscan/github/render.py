@@ -20,6 +20,7 @@ from twscan.github.exposure import (
     ExposureHit,
     ExposureResult,
 )
+from twscan.messages import Messages
 
 RULE_ID = "twscan.github-exposure"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -66,49 +67,21 @@ def report_sections(results: list[ExposureResult], fmt: str) -> dict[str, object
 
 # -- text -------------------------------------------------------------------------------------
 
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "heading": "GitHub exposure check ({api})",
-        "exposed": "{sid}  EXPOSED: {count} code search result(s) in {repos} repositor{ies}",
-        "token_yes": "token beside it: yes ({token}{where})",
-        "token_no": "token beside it: no",
-        "token_unknown": "token beside it: unknown",
-        "not_found": "{sid}  not found by GitHub code search",
-        "scope": "({scope}; a miss is not proof that it never leaked)",
-        "not_checked": "{sid}  not checked: {why}",
-        "manual": "manual check: {url}",
-        "first": "first seen {date} by {who} ({sha})",
-        "last": "last changed {date} by {who} ({sha})",
-        "incomplete": "incomplete: {shown} of {total} result(s) listed",
-        "cached": "(from cache, checked {when})",
-        "line": ", line {line}",
-        "unknown": "?",
-        "summary": "{exposed} of {sids} SID(s) exposed on GitHub; {beside} with a token beside",
-    },
-    "ja": {
-        "heading": "GitHub 公開チェック ({api})",
-        "exposed": "{sid}  公開されています: コード検索 {count} 件、{repos} リポジトリ",
-        "token_yes": "トークンが隣にあります: はい ({token}{where})",
-        "token_no": "トークンが隣にあります: いいえ",
-        "token_unknown": "トークンが隣にあります: 不明",
-        "not_found": "{sid}  GitHub コード検索では見つかりませんでした",
-        "scope": "(GitHub コード検索はデフォルトブランチと 384 KB 未満のファイルだけが対象です。"
-        "見つからないことは漏洩していない証明にはなりません)",
-        "not_checked": "{sid}  未確認: {why}",
-        "manual": "手動で確認: {url}",
-        "first": "初出 {date} ({who}, {sha})",
-        "last": "最終変更 {date} ({who}, {sha})",
-        "incomplete": "不完全: {total} 件中 {shown} 件を表示",
-        "cached": "(キャッシュより、確認日時 {when})",
-        "line": "、{line} 行目",
-        "unknown": "?",
-        "summary": "{sids} 件の SID のうち {exposed} 件が GitHub で公開、"
-        "うち {beside} 件はトークン付き",
-    },
-}
+class _Text:
+    """The exposure report's sentences, from the one message catalogue (``exposure.*``)."""
+
+    def __init__(self, lang: str) -> None:
+        self._msg = Messages(lang)
+
+    def __getitem__(self, key: str) -> str:
+        return str(self._msg(f"exposure.{key}"))
 
 
-def _commit(text: dict[str, str], key: str, commit: CommitRef | None) -> str:
+def _catalogue(lang: str) -> _Text:
+    return _Text(lang)
+
+
+def _commit(text: _Text, key: str, commit: CommitRef | None) -> str:
     unknown = text["unknown"]
     if commit is None:
         return text[key].format(date=unknown, who=unknown, sha=unknown)
@@ -119,7 +92,7 @@ def _commit(text: dict[str, str], key: str, commit: CommitRef | None) -> str:
     )
 
 
-def _hit_lines(text: dict[str, str], hit: ExposureHit) -> list[str]:
+def _hit_lines(text: _Text, hit: ExposureHit) -> list[str]:
     where = f"{hit.path}:{hit.line}" if hit.line else hit.path
     lines = [f"  - {hit.repository}  {where}", f"    {hit.html_url}"]
     lines.append(f"    {_commit(text, 'first', hit.oldest)}; {_commit(text, 'last', hit.newest)}")
@@ -136,7 +109,7 @@ def _hit_lines(text: dict[str, str], hit: ExposureHit) -> list[str]:
 
 def to_text(results: list[ExposureResult], lang: str = "en") -> str:
     """A human report, one block per SID, ending with a one-line summary."""
-    text = _TEXT.get(lang, _TEXT["en"])
+    text = _catalogue(lang)
     if not results:
         return ""
     apis = sorted({r.api_url for r in results})
