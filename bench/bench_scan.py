@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", type=Path, help="generate into / reuse this directory")
     ap.add_argument("--keep", action="store_true", help="keep the generated tree")
+    ap.add_argument(
+        "--compare-decoding",
+        action="store_true",
+        help="also time the scan with decoding layers off (--max-decode-depth 0), same run",
+    )
     ap.add_argument("twscan_args", nargs="*", help="extra arguments for twscan (after --)")
     args = ap.parse_args(argv)
 
@@ -138,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"ratio twscan_rate / read_rate (medians): {scan_rate / read_rate:.3f}")
         print(f"ratio twscan_rate / best read rate:      {scan_rate / (mb / read_best):.3f}")
+        if args.compare_decoding:
+            plain = time_twscan(root, args.runs, [*args.twscan_args, "--max-decode-depth", "0"])
+            plain_med = statistics.median(plain)
+            print(
+                f"{'twscan, no decoding':24} {mb:8.1f} {plain_med:9.3f} {mb / plain_med:9.1f}   "
+                + " ".join(f"{t:.3f}" for t in plain)
+            )
+            print(f"decoding cost: scan time with / without decoding layers: "
+                  f"{scan_med / plain_med:.3f}")
     finally:
         if tmp is not None:
             if args.keep:
