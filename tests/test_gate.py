@@ -40,3 +40,16 @@ def test_same_findings() -> None:
         a = [(f.rule, f.secret, f.line, f.column) for f in slow.scan_bytes(data, "x")]
         b = [(f.rule, f.secret, f.line, f.column) for f in fast.scan_bytes(data, "x")]
         assert a == b
+
+
+def test_compiled_gate_is_cached_and_a_bad_cache_is_ignored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TWSCAN_CACHE_DIR", str(tmp_path))
+    sid = creds.account_sid().encode()
+    first = Detector.load(fast_gate=True)
+    assert first.prefilter(b"x " + sid)
+    [cached] = list(tmp_path.glob("gate-*.hsdb"))
+    again = Detector.load(fast_gate=True)
+    assert again.prefilter(b"x " + sid) and not again.prefilter(b"plain text")
+    cached.write_bytes(b"[]\ngarbage")
+    broken = Detector.load(fast_gate=True)
+    assert broken.prefilter(b"x " + sid) and not broken.prefilter(b"plain text")

@@ -68,9 +68,17 @@ class Detector:
                 first = layers.b64_signatures(layers.SIGNATURE_WORDS)
                 sigs |= layers.b64_signatures([s.decode() for s in first])
             signatures = sorted(sigs)
-        self.gate: Gate = make_gate(self.plain, self.keywords, fast_gate, signatures)
+        self._signatures = signatures
+        self._gate: Gate | None = None
         self.rule_paths: tuple[Path, ...] = ()
         self.fast_gate = fast_gate
+
+    @property
+    def gate(self) -> Gate:
+        """Built on first use: a process that only hands files to workers never builds one."""
+        if self._gate is None:
+            self._gate = make_gate(self.plain, self.keywords, self.fast_gate, self._signatures)
+        return self._gate
 
     @classmethod
     def load(
