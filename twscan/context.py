@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -103,8 +104,8 @@ class Judge:
     # -- lines --------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            # split + accumulate run in C: ~10x faster than a find loop on long files.
-            lengths = (len(line) + 1 for line in self.text.split("\n"))
+            # split, map and accumulate all run in C: ~10x faster than a find loop.
+            lengths = map(operator.add, map(len, self.text.split("\n")), itertools.repeat(1))
             self._line_starts = [0, *itertools.accumulate(lengths)][:-1]
         return self._line_starts
 
