@@ -235,6 +235,8 @@ class Detector:
         judge = Judge(text, self.ruleset.vocabulary, ids, binary=binary)
         best: dict[tuple[int, int], _Raw] = {}
         vendor = self.ruleset.vocabulary.vendor
+        class_runs = _ClassRuns(text)
+        tables = _Tables(text)
         for rule in self.contextual:
             anchor_kind = rule.context.anchor_kind if rule.context else None
             has_anchor = bool(ids.get(anchor_kind or ""))
@@ -244,9 +246,10 @@ class Detector:
             for k in rule.keywords:
                 after = _VENDOR_AFTER if any(v in k for v in vendor) else _KEYWORD_AFTER
                 for h in hits_by_kw.get(k, ()):
-                    reach.append((h - _KEYWORD_BEFORE, h + _table_reach(text, h, after)))
+                    reach.append((h - _KEYWORD_BEFORE, h + tables.reach(text, h, after)))
             spans = _windows(len(text), reach)
-            for lo, hi in spans:
+            runs = class_runs.get(rule, text)
+            for lo, hi in _within_runs(spans, runs):
                 for m in _candidates(rule, text, lo, hi, binary):
                     s, e = m.span(rule.secret_group)
                     if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
@@ -412,6 +415,26 @@ def _keyword_hits(low: str, keywords: Sequence[str]) -> dict[str, list[int]]:
     return hits
 
 
+class _Tables:
+    """Lines that head a table: a CSV header (the first line) or a SQL ``(…) VALUES`` list.
+
+    Found once per text, so that each of thousands of keyword hits costs a comparison.
+    """
+
+    def __init__(self, text: str):
+        nl = text.find("\n", 0, 4096)
+        self.first_line_end = nl if nl >= 0 else -1
+        self.sql = bool(_SQL_VALUES.search(text))
+
+    def reach(self, text: str, hit: int, default: int) -> int:
+        if hit < self.first_line_end or self.sql:
+            return _table_reach(text, hit, default)
+        return default
+
+
+_SQL_VALUES = re.compile(r"(?i)\)\s*values\b")
+
+
 def _table_reach(text: str, hit: int, default: int) -> int:
     """A keyword in a CSV header (first line) or a SQL column list reaches the rows below."""
     line_start = text.rfind("\n", max(0, hit - 4096), hit) + 1
@@ -466,6 +489,80 @@ def _bounded(text: str, s: int, e: int, rule: Rule, binary: bool = False) -> boo
     # value, not a token of its own.
     in_b64 = (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE)
     return not (rule.context is not None and in_b64)
+
+
+_CLASS_RUN = re.compile(r"\[([0-9A-Za-z-]+)\]\{(\d+)\}")
+
+
+class _ClassRuns:
+    """Where a pattern made of one character class (``[0-9a-f]{32}``) can match at all.
+
+    ``re`` searches such a pattern at ~50 MB/s (every position starts an attempt); mapping the
+    text's bytes to in-class/out-of-class with ``bytes.translate`` and finding 32 in-class
+    bytes in a row with ``bytes.find`` runs at memory speed, so the regex then runs only on
+    the runs. Used for ASCII and byte-for-byte (binary) texts, where a byte is a character.
+    """
+
+    def __init__(self, text: str):
+        self._text = text
+        self._raw: bytes | None | bool = False
+        self._cache: dict[str, list[tuple[int, int]] | None] = {}
+
+    def _bytes(self) -> bytes | None:
+        if self._raw is False:
+            t = self._text
+            try:
+                self._raw = t.encode("latin-1") if not t.isascii() else t.encode("ascii")
+            except UnicodeEncodeError:
+                self._raw = None
+        return self._raw if isinstance(self._raw, bytes) else None
+
+    def get(self, rule: Rule, text: str) -> list[tuple[int, int]] | None:
+        """Sorted runs long enough for the rule's pattern; None: no shortcut for this rule."""
+        m = _CLASS_RUN.fullmatch(rule.pattern.pattern)
+        if m is None or rule.secret_group not in (0,):
+            return None
+        key = m.group(0)
+        if key not in self._cache:
+            raw = self._bytes()
+            self._cache[key] = None if raw is None else _runs(raw, m.group(1), int(m.group(2)))
+        return self._cache[key]
+
+
+def _runs(raw: bytes, charset: str, n: int) -> list[tuple[int, int]]:
+    members = set(re.findall(r".-.|.", charset))
+    table = bytearray(256)
+    for part in members:
+        lo, hi = (part[0], part[2]) if len(part) == 3 else (part, part)
+        for c in range(ord(lo), ord(hi) + 1):
+            table[c] = 1
+    cls = raw.translate(bytes(table))
+    needle = b"\x01" * n
+    out: list[tuple[int, int]] = []
+    pos = cls.find(needle)
+    while pos >= 0:
+        end = cls.find(b"\x00", pos)
+        end = len(cls) if end < 0 else end
+        out.append((pos, end))
+        pos = cls.find(needle, end)
+    return out
+
+
+def _within_runs(
+    spans: list[tuple[int, int]], runs: list[tuple[int, int]] | None
+) -> Iterable[tuple[int, int]]:
+    """The parts of the windows where a run lies (all of each window without a run index)."""
+    if runs is None:
+        yield from spans
+        return
+    i = 0
+    for lo, hi in spans:
+        while i < len(runs) and runs[i][1] <= lo:
+            i += 1
+        j = i
+        while j < len(runs) and runs[j][0] < hi:
+            yield max(lo, runs[j][0]), min(hi, runs[j][1])
+            j += 1
 
 
 def _candidates(

@@ -26,7 +26,9 @@ MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
 MIN_B64 = 16
 
 _B64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
-_URL_RUN = re.compile(r"[^\s\"'<>`]*%[0-9A-Fa-f]{2}[^\s\"'<>`]*")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_URL_TAIL = re.compile(r"[^\s\"'<>`]*")
+_URL_DELIMITERS = (" ", "\t", "\n", "\r", '"', "'", "<", ">", "`")
 _JSON_U = re.compile(r'"(?:[^"\\\n]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\\n]|\\.)*"')
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # What makes decoded text worth a second scan: an id or a Twilio word (compared lower-cased).
@@ -114,15 +116,29 @@ def decode_base64(run: str) -> str | None:
 
 
 def _url_layers(text: str) -> list[Layer]:
+    """Runs of non-blank text holding percent escapes, found from the escapes outwards (a
+    search led by ``%`` is fast; one led by a character class is not)."""
     out: list[Layer] = []
-    for m in _URL_RUN.finditer(text):
-        run = m.group(0)
+    end = -1
+    for esc in _PERCENT.finditer(text):
+        if esc.start() < end:
+            continue  # inside the run just decoded
+        start = _last_delimiter(text, esc.start())
+        m = _URL_TAIL.match(text, esc.start())
+        end = m.end() if m else esc.end()
+        run = text[start:end]
         if len(run) > MAX_SPAN:
             continue
         decoded = unquote_plus(run)
         if decoded != run and interesting(decoded):
-            out.append(Layer(m.start(), m.end(), decoded, "url"))
+            out.append(Layer(start, end, decoded, "url"))
     return out
+
+
+def _last_delimiter(text: str, pos: int) -> int:
+    """Start of the run holding ``pos``: just after the last blank, quote or bracket."""
+    lo = max(0, pos - 4096)
+    return max([lo] + [text.rfind(c, lo, pos) + 1 for c in _URL_DELIMITERS])
 
 
 def _json_layers(text: str) -> list[Layer]:
