@@ -18,6 +18,10 @@ from twscan.errors import TwscanError
 # Command name -> module under twscan.commands, in the order ``--help`` lists them.
 BY_NAME = {
     "scan": "scan",
+    "staged": "staged",
+    "range": "range_",
+    "history": "history",
+    "install-hook": "install_hook",
     "rules": "rules_cmd",
     "exposure": "exposure",
     "baseline": "baseline_cmd",

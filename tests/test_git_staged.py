@@ -1,0 +1,331 @@
+"""``twscan staged``: every verdict of issue 4 on a real repository built with the real git.
+
+Each scenario asserts the verdict twice: on the source (which secrets are new) and, when the
+command line is installed, on the exit code a commit hook would see (1 blocks, 0 passes).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gitutil import (
+    ROOT,
+    Repo,
+    detector,
+    git_env,
+    secrets_of,
+    sid,
+    token,
+    token_line,
+    twscan,
+)
+from twscan.errors import TwscanError
+from twscan.sources.staged import scan_staged
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    r = Repo(tmp_path / "work")
+    r.commit_file("README.md", "# project\n", "initial")
+    return r
+
+
+def new_secrets(repo: Repo) -> set[str]:
+    findings, _ = scan_staged(detector(), repo.path)
+    for f in findings:
+        assert f.commit is None
+    return secrets_of(findings)
+
+
+def assert_blocks(repo: Repo, *expected: str) -> None:
+    found = new_secrets(repo)
+    assert found, "expected the staged change to be blocked"
+    for value in expected:
+        assert value in found
+    proc = twscan("staged", cwd=repo.path)
+    assert proc.returncode == 1, proc.stderr
+    for value in expected:
+        assert value not in proc.stdout + proc.stderr, "a secret was printed"
+
+
+def assert_passes(repo: Repo) -> None:
+    assert new_secrets(repo) == set()
+    proc = twscan("staged", cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- blocks ------------------------------------------------------------------------------
+
+
+def test_new_file_with_a_secret(repo: Repo) -> None:
+    tok = token()
+    repo.stage("config/.env", f"TWILIO_ACCOUNT_SID={sid()}\n" + token_line(tok))
+    assert_blocks(repo, tok)
+
+
+def test_first_commit_of_a_repository(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "fresh")
+    tok = token()
+    repo.stage("settings.py", token_line(tok))
+    assert_blocks(repo, tok)
+
+
+def test_staged_then_removed_from_work_tree(repo: Repo) -> None:
+    tok = token()
+    repo.stage("app.cfg", "name = demo\n" + token_line(tok))
+    repo.write("app.cfg", "name = demo\n")  # the index still holds the token
+    assert_blocks(repo, tok)
+
+
+def test_staged_then_file_deleted_from_work_tree(repo: Repo) -> None:
+    tok = token()
+    repo.stage("gone.env", token_line(tok))
+    (repo.path / "gone.env").unlink()
+    assert_blocks(repo, tok)
+
+
+def test_staged_hunk_of_partially_staged_file(repo: Repo) -> None:
+    body = [f"line {i}\n" for i in range(40)]
+    repo.commit_file("big.txt", "".join(body))
+    tok = token()
+    staged = [token_line(tok), *body]
+    repo.stage("big.txt", "".join(staged))
+    repo.write("big.txt", "".join([*staged, "unstaged tail\n"]))
+    assert_blocks(repo, tok)
+
+
+def test_token_replaced_by_another_token(repo: Repo) -> None:
+    old, new = token(), token()
+    account = sid()
+    repo.commit_file(".env", f"TWILIO_ACCOUNT_SID={account}\n" + token_line(old))
+    repo.stage(".env", f"TWILIO_ACCOUNT_SID={account}\n" + token_line(new))
+    assert_blocks(repo, new)
+
+
+def test_binary_file(repo: Repo) -> None:
+    tok = token()
+    blob = bytes(range(256)) * 4 + b"\0\0" + token_line(tok).encode() + bytes(64)
+    repo.stage("assets/blob.bin", blob)
+    assert "Bin" in repo.git("diff", "--cached", "--stat")  # git itself calls it binary
+    assert_blocks(repo, tok)
+
+
+def test_utf16_file(repo: Repo) -> None:
+    tok = token()
+    repo.stage("win/settings.ini", ("\ufeff[twilio]\r\n" + token_line(tok)).encode("utf-16-le"))
+    assert_blocks(repo, tok)
+
+
+def test_path_with_spaces_and_non_ascii(repo: Repo) -> None:
+    tok = token()
+    name = "docs/réglages de prod ✓.env"
+    repo.stage(name, token_line(tok))
+    findings, _ = scan_staged(detector(), repo.path)
+    assert {f.file for f in findings} == {name}
+    assert_blocks(repo, tok)
+
+
+def test_new_secret_added_beside_an_old_one(repo: Repo) -> None:
+    old, new = token(), token()
+    repo.commit_file("a.env", token_line(old))
+    repo.stage("a.env", token_line(old) + f"BACKUP_{token_line(new)}")
+    assert_blocks(repo, new)
+
+
+def test_rename_that_adds_a_secret(repo: Repo) -> None:
+    body = "".join(f"setting_{i} = {i}\n" for i in range(30))
+    repo.commit_file("old.cfg", body)
+    repo.git("mv", "old.cfg", "new.cfg")
+    tok = token()
+    repo.stage("new.cfg", body + token_line(tok))
+    assert_blocks(repo, tok)
+
+
+def test_commit_with_git_commit_a_reads_the_temporary_index(repo: Repo) -> None:
+    """``git commit -a`` hands hooks a temporary index through GIT_INDEX_FILE."""
+    repo.commit_file("x.env", "A=1\n")
+    tok = token()
+    repo.write("x.env", "A=1\n" + token_line(tok))
+    hook = repo.path / ".git" / "hooks" / "pre-commit"
+    code = (
+        "import sys; from twscan.detect import Detector; "
+        "from twscan.sources.staged import scan_staged; "
+        "sys.exit(1 if scan_staged(Detector.load())[0] else 0)"
+    )
+    hook.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(code)}\n")
+    hook.chmod(0o755)
+    proc = subprocess.run(
+        ["git", "commit", "-qam", "try"],
+        cwd=repo.path,
+        capture_output=True,
+        env=git_env({"PYTHONPATH": str(ROOT)}),
+    )
+    assert proc.returncode != 0
+    assert repo.git("log", "--format=%s", "-1") != "try"
+
+
+# --- passes ------------------------------------------------------------------------------
+
+
+def test_nothing_staged(repo: Repo) -> None:
+    assert_passes(repo)
+
+
+def test_secret_only_in_work_tree(repo: Repo) -> None:
+    repo.write("README.md", "# project\n" + token_line())
+    repo.write("untracked.env", token_line())
+    assert_passes(repo)
+
+
+def test_secret_only_in_unstaged_hunk(repo: Repo) -> None:
+    body = [f"line {i}\n" for i in range(40)]
+    repo.commit_file("big.txt", "".join(body))
+    staged = ["harmless header\n", *body]
+    repo.stage("big.txt", "".join(staged))
+    repo.write("big.txt", "".join([*staged, token_line()]))
+    assert_passes(repo)
+
+
+def test_secret_only_on_deleted_lines(repo: Repo) -> None:
+    repo.commit_file("a.env", "KEEP=1\n" + token_line())
+    repo.stage("a.env", "KEEP=1\n")
+    assert_passes(repo)
+
+
+def test_old_secret_in_unchanged_part_of_modified_file(repo: Repo) -> None:
+    repo.commit_file("app.py", token_line() + "".join(f"x{i} = {i}\n" for i in range(20)))
+    repo.stage("app.py", repo.read("app.py") + "y = 2\n")
+    assert_passes(repo)
+
+
+def test_line_touched_keeping_the_same_secret(repo: Repo) -> None:
+    tok = token()
+    account = sid()
+    repo.commit_file("cfg.env", f"TWILIO_ACCOUNT_SID={account}\nTWILIO_AUTH_TOKEN={tok}\n")
+    repo.stage("cfg.env", f"TWILIO_ACCOUNT_SID={account}  # prod\nTWILIO_AUTH_TOKEN={tok} \n")
+    assert_passes(repo)
+
+
+def test_rename_of_file_with_old_secret(repo: Repo) -> None:
+    repo.commit_file("secrets.env", token_line() + f"TWILIO_ACCOUNT_SID={sid()}\n")
+    (repo.path / "config").mkdir()
+    repo.git("mv", "secrets.env", "config/renamed secrets.env")
+    assert_passes(repo)
+
+
+def test_rename_with_edit_of_file_with_old_secret(repo: Repo) -> None:
+    body = token_line() + "".join(f"opt_{i} = {i}\n" for i in range(30))
+    repo.commit_file("settings.ini", body)
+    repo.git("mv", "settings.ini", "settings.prod.ini")
+    repo.stage("settings.prod.ini", body + "opt_extra = 1\n")
+    assert_passes(repo)
+
+
+def test_mode_change_of_file_with_old_secret(repo: Repo) -> None:
+    repo.commit_file("run.sh", "#!/bin/sh\n" + token_line())
+    repo.git("update-index", "--chmod=+x", "run.sh")
+    assert "100755" in repo.git("diff", "--cached", "--raw")
+    assert_passes(repo)
+
+
+def test_deletion(repo: Repo) -> None:
+    repo.commit_file("old.env", token_line())
+    repo.git("rm", "-q", "old.env")
+    assert_passes(repo)
+
+
+def test_merge_bringing_in_a_committed_secret(repo: Repo) -> None:
+    """Concluding a merge does not introduce what the merged branch already committed."""
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit_file("feature.env", token_line())
+    repo.commit_file("shared.txt", "feature side\n")
+    repo.git("checkout", "-q", "main")
+    repo.commit_file("shared.txt", "main side\n")
+    proc = subprocess.run(
+        ["git", "merge", "--no-commit", "feature"], cwd=repo.path, capture_output=True
+    )
+    assert proc.returncode != 0  # conflict in shared.txt, feature.env staged from the branch
+    repo.stage("shared.txt", "both sides\n")
+    assert_passes(repo)
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    with pytest.raises(TwscanError, match="not a git repository"):
+        scan_staged(detector(), tmp_path)
+    proc = twscan("staged", cwd=tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert proc.returncode == 2
+    assert "not a git repository" in proc.stderr
+
+
+def test_empty_repository_with_nothing_staged(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "empty")
+    assert_passes(repo)
+
+
+def test_detached_head(repo: Repo) -> None:
+    repo.commit_file("b.txt", "b\n")
+    repo.git("checkout", "-q", "--detach", "HEAD~1")
+    tok = token()
+    repo.stage("c.env", token_line(tok))
+    assert_blocks(repo, tok)
+
+
+def test_submodule_is_reported_as_skipped(repo: Repo, tmp_path: Path) -> None:
+    sub = Repo(tmp_path / "sub")
+    sub.commit_file("inner.env", token_line())
+    allow = "protocol.file.allow=always"  # git's own subprocesses do not read the repo config
+    repo.git("-c", allow, "submodule", "add", "-q", str(sub.path), "vendor/sub")
+    findings, summary = scan_staged(detector(), repo.path)
+    assert findings == []
+    assert [p for p, _ in summary.skipped] == ["vendor/sub"]
+
+
+def test_corrupt_staged_object(repo: Repo) -> None:
+    repo.stage("c.txt", "some content that will be damaged\n")
+    oid = repo.git("rev-parse", ":c.txt")
+    obj = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"not zlib at all")
+    with pytest.raises(TwscanError, match=oid):
+        scan_staged(detector(), repo.path)
+    proc = twscan("staged", cwd=repo.path)
+    assert proc.returncode == 2
+    assert oid in proc.stderr
+
+
+def test_hook_path_imports_nothing_heavy(repo: Repo) -> None:
+    """Latency is the feature: GitPython, requests and process pools cost 100+ ms each."""
+    code = (
+        "import sys, twscan.commands.staged as c, twscan.sources.staged; "
+        "from twscan.detect import Detector; "
+        "twscan.sources.staged.scan_staged(Detector.load()); "
+        "print(' '.join(sorted(m for m in ('git', 'requests', 'multiprocessing', "
+        "'concurrent.futures', 'twscan.sources.history') if m in sys.modules)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=git_env({"PYTHONPATH": str(ROOT)}),
+        check=True,
+    )
+    assert proc.stdout.strip() == ""
+
+
+def test_large_commit_is_streamed(repo: Repo) -> None:
+    """Past a few dozen files the blobs are streamed; the verdict must not change."""
+    for i in range(80):
+        repo.write(f"many/file_{i}.txt", f"content {i}\n")
+    tok = token()
+    repo.write("many/file_79.txt", token_line(tok))
+    repo.add("many")
+    assert_blocks(repo, tok)

@@ -1,0 +1,141 @@
+"""The hooks of ``.pre-commit-hooks.yaml`` under the real pre-commit framework.
+
+Hermetic: the twscan sources are copied into a temporary repository and committed there, so
+``pre-commit`` installs exactly this checkout (not a work tree other people are editing) into
+its own virtualenv, from a ``PRE_COMMIT_HOME`` that the module shares and then throws away.
+Installing needs PyPI (pip fetches the build backend and twscan's dependencies), nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.gitutil import ROOT, Repo, git_env, token_line
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pre-commit") is None, reason="pre-commit is not installed (the test extra)"
+)
+
+_COPY = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "twscan", "rules")
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's sources, committed in a repository of their own."""
+    dest = tmp_path_factory.mktemp("twscan-hooks") / "twscan"
+    dest.mkdir()
+    for name in _COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    if not (dest / "README.md").exists():  # pyproject names it; the build fails without it
+        (dest / "README.md").write_text("twscan\n")
+    repo = Repo(dest)
+    repo.add()
+    repo.commit("twscan under test")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def pc_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    return git_env({"PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1"})
+
+
+def pre_commit(*args: str, cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        timeout=900,
+        check=False,
+    )
+
+
+def output(proc: subprocess.CompletedProcess[str]) -> str:
+    return proc.stdout + proc.stderr
+
+
+def test_try_repo_pre_commit_hook(hook_repo: Path, pc_env: dict[str, str], tmp_path: Path) -> None:
+    target = Repo(tmp_path / "target")
+    target.commit_file("README.md", "# app\n", "initial")
+    line = token_line()
+    target.stage("app.env", line)
+    proc = pre_commit(
+        "try-repo", str(hook_repo), "twscan", "--verbose", cwd=target.path, env=pc_env
+    )
+    assert proc.returncode == 1, output(proc)
+    assert "Failed" in output(proc)
+    assert line.split("=")[1].strip() not in output(proc), "the hook printed the secret"
+
+    target.git("rm", "-q", "--cached", "app.env")
+    target.stage("clean.txt", "hello\n")
+    proc = pre_commit("try-repo", str(hook_repo), "twscan", cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+    assert "Passed" in output(proc)
+
+
+def test_try_repo_pre_push_hook(hook_repo: Path, pc_env: dict[str, str], tmp_path: Path) -> None:
+    target = Repo(tmp_path / "target")
+    base = target.commit_file("README.md", "# app\n", "initial")
+    clean = target.commit_file("a.txt", "a\n", "clean")
+    leak = target.commit_file("b.env", token_line(), "leak")
+    common = ["try-repo", str(hook_repo), "twscan-push", "--hook-stage", "pre-push"]
+    proc = pre_commit(*common, "--from-ref", base, "--to-ref", leak, cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    proc = pre_commit(*common, "--from-ref", base, "--to-ref", clean, cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+
+
+def test_installed_hooks_refuse_commit_and_push(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The whole user story: install both hooks, then commit and push for real."""
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = Repo(tmp_path / "target")
+    target.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n"
+        "    hooks:\n      - id: twscan\n      - id: twscan-push\n",
+    )
+    target.add(".pre-commit-config.yaml")
+    target.commit("add pre-commit config")
+    Repo(tmp_path / "origin.git", bare=True)
+    target.git("remote", "add", "origin", str(tmp_path / "origin.git"))
+    target.git("push", "-q", "origin", "main")
+    proc = pre_commit("install", "-t", "pre-commit", "-t", "pre-push", cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", *args], cwd=target.path, capture_output=True, text=True, env=pc_env
+        )
+
+    target.stage("leak.env", token_line())
+    assert git("commit", "-m", "leak").returncode != 0, "the commit with a secret went through"
+    target.git("rm", "-q", "--cached", "leak.env")
+    target.stage("ok.txt", "fine\n")
+    proc = git("commit", "-m", "clean")
+    assert proc.returncode == 0, output(proc)
+
+    # A secret committed past the commit hook is caught at push time, on a new branch too.
+    target.git("checkout", "-q", "-b", "feature")
+    target.stage("later.env", token_line())
+    target.git("commit", "-q", "--no-verify", "-m", "sneaked past the commit hook")
+    proc = git("push", "origin", "feature")
+    assert proc.returncode != 0, output(proc)
+    target.git("checkout", "-q", "main")
+    proc = git("push", "origin", "main")
+    assert proc.returncode == 0, output(proc)
