@@ -255,3 +255,9 @@ def test_inline_ignores_are_marked_not_dropped(detector: Detector) -> None:
     live = {f.secret for f in found if "ignored" not in f.extra}
     assert tok in ignored and tok2 in live
     assert sid in secrets_of(found)  # as the other half of the pairs
+
+
+@pytest.mark.parametrize("name", ["ConversationWithParticipantsList", "DomainConfigMessagingServiceList"])
+def test_class_names_are_not_api_secrets(detector: Detector, name: str) -> None:
+    text = f"from twilio.rest.conversations.v1 import {name}\nx = {name}(self._version)\n"
+    assert detector.scan_text(text, "twilio/rest/v1/__init__.py") == []
