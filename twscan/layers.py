@@ -16,10 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import json
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
 
 MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
 MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
@@ -118,6 +116,8 @@ def decode_base64(run: str) -> str | None:
 def _url_layers(text: str) -> list[Layer]:
     """Runs of non-blank text holding percent escapes, found from the escapes outwards (a
     search led by ``%`` is fast; one led by a character class is not)."""
+    import urllib.parse  # the scan of a commit mostly never needs it
+
     out: list[Layer] = []
     end = -1
     for esc in _PERCENT.finditer(text):
@@ -129,7 +129,7 @@ def _url_layers(text: str) -> list[Layer]:
         run = text[start:end]
         if len(run) > MAX_SPAN:
             continue
-        decoded = unquote_plus(run)
+        decoded = urllib.parse.unquote_plus(run)
         if decoded != run and interesting(decoded):
             out.append(Layer(start, end, decoded, "url"))
     return out
@@ -142,10 +142,12 @@ def _last_delimiter(text: str, pos: int) -> int:
 
 
 def _json_layers(text: str) -> list[Layer]:
+    import json
+
     out: list[Layer] = []
     for m in _JSON_U.finditer(text):
         try:
-            decoded = json.loads(m.group(0))
+            decoded = json.loads(m.group(0))  # json: imported with the first escape seen
         except ValueError:
             continue
         if isinstance(decoded, str) and interesting(decoded):

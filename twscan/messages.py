@@ -7,7 +7,6 @@ language falls back to English, and a test checks that both languages have the s
 
 from __future__ import annotations
 
-import locale
 import os
 
 REMEDIATION_KINDS = ("auth-token", "api-key-secret", "account-sid", "api-key-sid", "sendgrid-api-key")
@@ -213,6 +212,8 @@ def detect_lang(explicit: str | None = None) -> str:
         if v:
             return "ja" if v.lower().startswith("ja") else "en"
     try:
+        import locale  # only when no environment variable decides: rare, and 1 ms
+
         loc = locale.getlocale()[0] or ""
     except ValueError:
         loc = ""
