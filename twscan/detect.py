@@ -511,10 +511,15 @@ class _ClassRuns:
     def _bytes(self) -> bytes | None:
         if self._raw is False:
             t = self._text
-            try:
-                self._raw = t.encode("latin-1") if not t.isascii() else t.encode("ascii")
-            except UnicodeEncodeError:
-                self._raw = None
+            if t.isascii():
+                self._raw = t.encode("ascii")
+            else:
+                # One byte per character either way ('?' for what ASCII lacks): the classes
+                # are ASCII, so the runs are where they were in the text.
+                try:
+                    self._raw = t.encode("latin-1")
+                except UnicodeEncodeError:
+                    self._raw = t.encode("ascii", "replace")
         return self._raw if isinstance(self._raw, bytes) else None
 
     def get(self, rule: Rule, text: str) -> list[tuple[int, int]] | None:
@@ -525,27 +530,9 @@ class _ClassRuns:
         key = m.group(0)
         if key not in self._cache:
             raw = self._bytes()
-            self._cache[key] = None if raw is None else _runs(raw, m.group(1), int(m.group(2)))
+            n = int(m.group(2))
+            self._cache[key] = None if raw is None else layers.char_runs(raw, m.group(1), n)
         return self._cache[key]
-
-
-def _runs(raw: bytes, charset: str, n: int) -> list[tuple[int, int]]:
-    members = set(re.findall(r".-.|.", charset))
-    table = bytearray(256)
-    for part in members:
-        lo, hi = (part[0], part[2]) if len(part) == 3 else (part, part)
-        for c in range(ord(lo), ord(hi) + 1):
-            table[c] = 1
-    cls = raw.translate(bytes(table))
-    needle = b"\x01" * n
-    out: list[tuple[int, int]] = []
-    pos = cls.find(needle)
-    while pos >= 0:
-        end = cls.find(b"\x00", pos)
-        end = len(cls) if end < 0 else end
-        out.append((pos, end))
-        pos = cls.find(needle, end)
-    return out
 
 
 def _within_runs(

@@ -23,7 +23,7 @@ MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
 MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
 MIN_B64 = 16
 
-_B64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
+_B64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")  # whole-value tests
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_TAIL = re.compile(r"[^\s\"'<>`]*")
 _URL_DELIMITERS = (" ", "\t", "\n", "\r", '"', "'", "<", ">", "`")
@@ -66,13 +66,48 @@ def find_layers(text: str, plain: bool = True, b64: bool = True) -> list[Layer]:
 def _base64_layers(text: str) -> list[Layer]:
     out: list[Layer] = []
     jwts = [m.span() for m in _JWT.finditer(text)] if "eyJ" in text else []
-    for m in _B64_RUN.finditer(text):
-        s, e = m.span()
+    for s, e in _base64_runs(text):
         if e - s > MAX_SPAN or any(js <= s and e <= je for js, je in jwts):
             continue  # JWTs have their own rule: other issuers' tokens are not findings
-        decoded = decode_base64(m.group(0))
+        decoded = decode_base64(text[s:e])
         if decoded is not None and _worth_splicing(decoded):
             out.append(Layer(s, e, decoded, "base64"))
+    return out
+
+
+def _base64_runs(text: str) -> list[tuple[int, int]]:
+    """Runs of 16+ base64 characters (standard or URL-safe alphabet) with their padding."""
+    raw = text.encode("ascii", "replace")  # one byte per character
+    runs = char_runs(raw, "A-Za-z0-9+/", MIN_B64) + char_runs(raw, "A-Za-z0-9_-", MIN_B64)
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(runs, key=lambda r: (r[0], -r[1])):
+        if out and s < out[-1][1]:
+            continue  # the URL-safe reading of a run already taken (or the reverse)
+        pad = 0
+        while pad < 2 and e + pad < len(text) and text[e + pad] == "=":
+            pad += 1
+        out.append((s, e + pad))
+    return out
+
+
+def char_runs(raw: bytes, charset: str, n: int) -> list[tuple[int, int]]:
+    """Runs of at least ``n`` bytes from ``charset`` (``A-Za-z0-9+/``), at memory speed:
+    ``bytes.translate`` marks members, ``bytes.find`` looks for ``n`` marks in a row."""
+    members = set(re.findall(r".-.|.", charset))
+    table = bytearray(256)
+    for part in members:
+        lo, hi = (part[0], part[2]) if len(part) == 3 else (part, part)
+        for c in range(ord(lo), ord(hi) + 1):
+            table[c] = 1
+    cls = raw.translate(bytes(table))
+    needle = b"\x01" * n
+    out: list[tuple[int, int]] = []
+    pos = cls.find(needle)
+    while pos >= 0:
+        end = cls.find(b"\x00", pos)
+        end = len(cls) if end < 0 else end
+        out.append((pos, end))
+        pos = cls.find(needle, end)
     return out
 
 
