@@ -33,6 +33,7 @@ _VENDOR_AFTER = 6000
 _ANCHOR_BEFORE = 600
 _ANCHOR_AFTER = 800
 _TABLE_AFTER = 1 << 22
+_DENSE = 1000  # more than one hit per this many characters: the whole text is the window
 _B64_EDGE = "+/-"
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
@@ -234,7 +235,6 @@ class Detector:
             v.sort()
         judge = Judge(text, self.ruleset.vocabulary, ids, binary=binary)
         best: dict[tuple[int, int], _Raw] = {}
-        vendor = self.ruleset.vocabulary.vendor
         class_runs = _ClassRuns(text)
         tables = _Tables(text)
         for rule in self.contextual:
@@ -242,12 +242,13 @@ class Detector:
             has_anchor = bool(ids.get(anchor_kind or ""))
             if rule.keywords and not has_anchor and not any(k in hits_by_kw for k in rule.keywords):
                 continue
-            reach = [(a - _ANCHOR_BEFORE, a + _ANCHOR_AFTER) for a in anchors]
-            for k in rule.keywords:
-                after = _VENDOR_AFTER if any(v in k for v in vendor) else _KEYWORD_AFTER
-                for h in hits_by_kw.get(k, ()):
-                    reach.append((h - _KEYWORD_BEFORE, h + tables.reach(text, h, after)))
-            spans = _windows(len(text), reach)
+            n_hits = len(anchors) + sum(len(hits_by_kw.get(k, ())) for k in rule.keywords)
+            if n_hits * _DENSE > len(text):
+                # Hits everywhere (Twilio's own code says "twilio" on every line): windows
+                # would cover the text anyway, and merging thousands of them costs more.
+                spans = [(0, len(text))]
+            else:
+                spans = self._spans(text, rule, anchors, hits_by_kw, tables)
             runs = class_runs.get(rule, text)
             for lo, hi in _within_runs(spans, runs):
                 for m in _candidates(rule, text, lo, hi, binary):
@@ -270,6 +271,23 @@ class Detector:
                     if prev is None or verdict.score > prev.verdict.score:
                         best[(s, e)] = _Raw(rule, s, e, secret, verdict)
         return list(best.values())
+
+    def _spans(
+        self,
+        text: str,
+        rule: Rule,
+        anchors: list[int],
+        hits_by_kw: dict[str, list[int]],
+        tables: _Tables,
+    ) -> list[tuple[int, int]]:
+        """Windows where a value of this rule may sit: around ids and the rule's keywords."""
+        vendor = self.ruleset.vocabulary.vendor
+        reach = [(a - _ANCHOR_BEFORE, a + _ANCHOR_AFTER) for a in anchors]
+        for k in rule.keywords:
+            after = _VENDOR_AFTER if any(v in k for v in vendor) else _KEYWORD_AFTER
+            for h in hits_by_kw.get(k, ()):
+                reach.append((h - _KEYWORD_BEFORE, h + tables.reach(text, h, after)))
+        return _windows(len(text), reach)
 
     def _findings(
         self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None
