@@ -53,3 +53,12 @@ def test_compiled_gate_is_cached_and_a_bad_cache_is_ignored(tmp_path, monkeypatc
     cached.write_bytes(b"[]\ngarbage")
     broken = Detector.load(fast_gate=True)
     assert broken.prefilter(b"x " + sid) and not broken.prefilter(b"plain text")
+
+
+def test_non_ascii_text_same_findings_with_both_gates() -> None:
+    sid, tok = creds.account_sid(), creds.auth_token()
+    data = ("héllo wörld ünïcode ☃\n" * 50 + f"TWILIO_ACCOUNT_SID={sid}\n# café\n"
+            f"TWILIO_AUTH_TOKEN={tok}\n").encode()
+    slow, fast = Detector.load(), Detector.load(fast_gate=True)
+    a = [(f.rule, f.secret, f.line, f.column) for f in slow.scan_bytes(data, "x")]
+    assert a and a == [(f.rule, f.secret, f.line, f.column) for f in fast.scan_bytes(data, "x")]

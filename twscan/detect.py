@@ -9,6 +9,7 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,8 @@ class Detector:
                 return []
         d = decode(data)
         enc = d.encoding if d.encoding != "utf-8" else None
+        if gate is not None and gate.hits and d.encoding == "utf-8" and not d.text.isascii():
+            gate = dataclasses.replace(gate, hits=_char_offsets(data, gate.hits), chars=True)
         return self.scan_text(d.text, path, encoding=enc, gate=gate)
 
     def scan_text(
@@ -164,7 +167,9 @@ class Detector:
             # Byte offsets are text offsets when the text is pure ASCII or read byte for byte.
             known = gate.hits if gate is not None and gate.hits is not None else None
             if known is not None and not (
-                encoding == "binary" or (encoding is None and text.isascii())
+                gate is not None and gate.chars
+                or encoding == "binary"
+                or (encoding is None and text.isascii())
             ):
                 known = None
             raws.extend(self._contextual(text, ids, known, binary))
@@ -420,6 +425,22 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         else:
             first.extra["occurrences"] = int(str(first.extra.get("occurrences", 1))) + 1
     return out
+
+
+def _char_offsets(data: bytes, hits: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Byte offsets of keyword hits as character offsets of the (valid) UTF-8 text.
+
+    Keywords are ASCII, so every offset falls between characters and each slice decodes on
+    its own; one pass over the sorted offsets, the decoding done in C.
+    """
+    flat = sorted({o for offs in hits.values() for o in offs})
+    chars: dict[int, int] = {}
+    prev_b = prev_c = 0
+    for o in flat:
+        prev_c += len(data[prev_b:o].decode("utf-8", "replace"))
+        prev_b = o
+        chars[o] = prev_c
+    return {k: [chars[o] for o in offs] for k, offs in hits.items()}
 
 
 def _keyword_hits(low: str, keywords: Sequence[str]) -> dict[str, list[int]]:

@@ -38,6 +38,7 @@ class GateResult:
     # for ASCII data these are the text offsets too, and save the engine its own search.
     hits: dict[str, list[int]] | None = None
     encoded: bool = False  # something may hide under base64 (see layers.b64_signatures)
+    chars: bool = False  # hits already converted to character offsets of the decoded text
 
     @property
     def any(self) -> bool:
