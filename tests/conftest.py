@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,11 @@ def detector() -> Detector:
 
 def run_twscan(
     *args: str, cwd: Path | str | None = None, input: bytes | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None, base_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "LANG": "C.UTF-8"}
+    """The real command line in a child process; ``base_env`` replaces the inherited one."""
+    base = os.environ if base_env is None else base_env
+    full_env = {**base, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "LANG": "C.UTF-8"}
     full_env.pop("LC_ALL", None)
     if env:
         full_env.update(env)

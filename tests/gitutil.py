@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -130,22 +129,9 @@ def twscan(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None, input: bytes | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command line, the way a hook or CI would, outside any inherited git state."""
-    full_env = git_env({"PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})})
-    proc = subprocess.run(
-        [sys.executable, "-m", "twscan", *args],
-        cwd=cwd,
-        input=input,
-        capture_output=True,
-        env=full_env,
-        timeout=300,
-        check=False,
-    )
-    return subprocess.CompletedProcess(
-        proc.args,
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
+    from tests.conftest import run_twscan
+
+    return run_twscan(*args, cwd=cwd, input=input, env=env, base_env=git_env())
 
 
 @functools.cache
