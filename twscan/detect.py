@@ -215,9 +215,7 @@ class Detector:
             added.append(f)
         if not added:
             return findings
-        paired = {(f.pair.rule, f.pair.secret) for f in added if f.pair}
-        kept = [f for f in findings if (f.rule, f.secret) not in paired]
-        return sorted(kept + added, key=lambda f: f.offset)
+        return sorted(drop_covered_halves(findings + added), key=lambda f: f.offset)
 
     def _contextual(
         self,
@@ -328,7 +326,7 @@ class Detector:
             if _inline_ignored(judge, line - 1):
                 findings[-1].extra["ignored"] = "inline"
         findings = self._pair(findings)
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def _pair(self, findings: list[Finding]) -> list[Finding]:
         if not self.pairs:
@@ -408,11 +406,23 @@ def _inline_ignored(judge: Judge, line_idx: int) -> bool:
     return line_idx > 0 and _IGNORE_NEXT in judge.line_text(line_idx - 1)
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def drop_covered_halves(findings: list[Finding]) -> list[Finding]:
+    """Leave out lone ids that a pair finding already names (its other half).
+
+    A pair locates both halves; the same SID reported again on its own would count one
+    credential twice. Needed wherever findings of separate passes meet: decoded layers over
+    plain text, and overlapping windows of a large file.
+    """
+    halves = {(f.pair.rule, f.pair.secret) for f in findings if f.pair is not None}
+    return [f for f in findings if (f.rule, f.secret) not in halves]
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per value and rule in a text; the first place, with a count of the others.
 
     An ignored place and a reported place of the same value stay apart, so an inline ignore
-    on one line never hides the same secret elsewhere in the file.
+    on one line never hides the same secret elsewhere in the file. Findings that already
+    carry a count (from an earlier window) add it.
     """
     seen: dict[tuple[str, str, str, bool], Finding] = {}
     out: list[Finding] = []
@@ -423,7 +433,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen[key] = f
             out.append(f)
         else:
-            first.extra["occurrences"] = int(str(first.extra.get("occurrences", 1))) + 1
+            count = int(str(first.extra.get("occurrences", 1)))
+            first.extra["occurrences"] = count + int(str(f.extra.get("occurrences", 1)))
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from twscan.detect import Detector
+from twscan.detect import Detector, dedupe, drop_covered_halves
 from twscan.model import Finding
 from twscan.textdecode import sniff_utf16
 
@@ -79,19 +79,9 @@ def _shift(f: Finding, base: int, lines_before: int, line_start: int) -> None:
 
 
 def _dedupe_values(findings: list[Finding]) -> list[Finding]:
-    """One finding per value in a file, as for small files (``occurrences`` counts the rest)."""
-    out: dict[tuple[str, str, str, bool], Finding] = {}
-    # A window that ended between a SID and its token saw the SID alone; the next one saw the
-    # pair, which covers it.
-    halves = {(f.pair.rule, f.pair.secret) for f in findings if f.pair is not None}
-    findings = [f for f in findings if (f.rule, f.secret) not in halves]
-    for f in sorted(findings, key=lambda x: x.offset):
-        key = (f.rule, f.secret, f.pair.secret if f.pair else "", "ignored" in f.extra)
-        if key in out:
-            first = out[key]
-            first.extra["occurrences"] = int(str(first.extra.get("occurrences", 1))) + int(
-                str(f.extra.get("occurrences", 1))
-            )
-        else:
-            out[key] = f
-    return list(out.values())
+    """One finding per value in a file, as for small files (``occurrences`` counts the rest).
+
+    A window that ended between a SID and its token saw the SID alone; the next one saw the
+    pair, which covers it.
+    """
+    return dedupe(drop_covered_halves(sorted(findings, key=lambda x: x.offset)))
