@@ -80,7 +80,6 @@ class HyperscanGate:
     ):
         import hyperscan
 
-        self._hs = hyperscan
         exprs: list[bytes] = []
         flags: list[int] = []
         self._ids: list[str | None] = []  # expression index -> rule id (None: keyword)

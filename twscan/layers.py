@@ -224,7 +224,7 @@ class Spliced:
         i = bisect.bisect_right(self._starts, voffset) - 1
         if i < 0:
             return voffset, None
-        vs, ve = self._virt[i]
+        ve = self._virt[i][1]
         layer = self.layers[i]
         if voffset < ve:
             return layer.start, layer

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 
-REMEDIATION_KINDS = ("auth-token", "api-key-secret", "account-sid", "api-key-sid", "sendgrid-api-key")
-
 EN: dict[str, str] = {
     "exposure.heading": 'GitHub exposure check ({api})',
     "exposure.exposed": '{sid}  EXPOSED: {count} code search result(s) in {repos} repositor{ies}',
