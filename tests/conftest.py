@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,16 @@ import pytest
 from twscan.detect import Detector
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user cache (parsed rules files, compiled gates) of this test session, not the home
+    directory's: tests load rules files from paths that exist once, and each would leave an
+    entry behind. A test may still point TWSCAN_CACHE_DIR elsewhere for itself."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TWSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

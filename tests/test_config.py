@@ -65,6 +65,26 @@ def test_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
     assert r.returncode == 0 and "below the fail-on severity" in r.stdout, r.stdout
 
 
+@pytest.mark.parametrize(
+    "table",
+    [
+        '[tool]\ntwscan = { fail-on = "critical" }\n',
+        '[tool]\ntwscan.fail-on = "critical"\n',
+        'tool.twscan.fail-on = "critical"\n',
+        '[ tool . "twscan" ]\nfail-on = "critical"\n',
+    ],
+    ids=["inline-table", "dotted-key", "top-level-dotted", "spaced-quoted-header"],
+)
+def test_pyproject_table_in_any_toml_spelling(tmp_path: Path, table: str) -> None:
+    """A pyproject is parsed only if its bytes can name the table; every TOML spelling can."""
+    Repo(tmp_path)
+    project = '[project]\nname = "x"\ndependencies = ["twscan==0.1"]\n'
+    write(tmp_path, "pyproject.toml", table + "\n" + project)
+    write(tmp_path, "sid.txt", f"{creds.account_sid()}\n")
+    r = run_twscan("scan", ".", cwd=tmp_path)
+    assert r.returncode == 0 and "below the fail-on severity" in r.stdout, r.stdout + r.stderr
+
+
 def test_explicit_config_overrides_discovery(tmp_path: Path) -> None:
     Repo(tmp_path)
     write(tmp_path, ".twscan.toml", 'fail-on = "critical"\n')

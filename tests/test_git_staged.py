@@ -254,6 +254,23 @@ def test_merge_bringing_in_a_committed_secret(repo: Repo) -> None:
     assert_passes(repo)
 
 
+def test_merge_resolution_adding_a_secret(repo: Repo) -> None:
+    """A secret that neither side held, written while resolving the conflict, is new."""
+    repo.git("checkout", "-q", "-b", "feature")
+    old = token()
+    repo.commit_file("shared.env", token_line(old) + "side = feature\n")
+    repo.git("checkout", "-q", "main")
+    repo.commit_file("shared.env", "side = main\n")
+    proc = subprocess.run(
+        ["git", "merge", "--no-commit", "feature"], cwd=repo.path, capture_output=True
+    )
+    assert proc.returncode != 0
+    tok = token()
+    repo.stage("shared.env", token_line(old) + token_line(tok))
+    assert new_secrets(repo) == {tok}  # the feature side's token is already committed
+    assert_blocks(repo, tok)
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
@@ -319,6 +336,35 @@ def test_hook_path_imports_nothing_heavy(repo: Repo) -> None:
         check=True,
     )
     assert proc.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("secret", [False, True], ids=["clean", "secret"])
+def test_hook_leaves_slow_modules_alone(repo: Repo, tmp_path: Path, secret: bool) -> None:
+    """The commit hook's budget is ~25 ms above Python's start-up: modules that cost it
+    milliseconds each (dataclasses ~10 ms, tomllib ~5, hashlib ~3, json ~3) load only when a
+    run needs them, which a plain commit, clean or refused, never does once the parsed rules
+    are in the cache. A pyproject that does not configure twscan is not parsed either."""
+    repo.write("pyproject.toml", '[project]\nname = "x"\ndependencies = ["twscan>=0.1"]\n')
+    repo.stage("app.py", token_line() if secret else "retries = 3\n")
+    code = (  # what twscan loads (a site-packages .pth may load some of these before it)
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from twscan.cli import main\n"
+        "code = main(['staged'])\n"
+        "slow = ('dataclasses', 'tomllib', 'json', 'hashlib', 'hmac', 'secrets', 'inspect', "
+        "'tempfile', 'twscan.baseline')\n"
+        "new = [m for m in slow if m in sys.modules and m not in before]\n"
+        "sys.stderr.write('loaded: ' + ' '.join(new) + '\\n')\n"
+        "raise SystemExit(code)\n"
+    )
+    env = git_env({"PYTHONPATH": str(ROOT), "TWSCAN_CACHE_DIR": str(tmp_path / "cache")})
+    for _ in range(2):  # the first run parses the rules and fills the cache
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True, env=env
+        )
+        assert proc.returncode == (1 if secret else 0), proc.stderr
+    loaded = proc.stderr.splitlines()[-1]
+    assert loaded == "loaded: ", loaded
 
 
 def test_large_commit_is_streamed(repo: Repo) -> None:

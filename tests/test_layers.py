@@ -109,6 +109,22 @@ def test_nested_base64_to_the_documented_depth(det: Detector) -> None:
     assert {sid, tok} <= values(deeper.scan_bytes(f"blob: {b64(b64(b64(env)))}\n".encode(), "x"))
 
 
+def test_base64_secret_among_thousands_of_lockfile_hashes(det: Detector) -> None:
+    """The fast gate decodes only the base64 runs holding an encoded signature; the one that
+    matters must be among them, wherever it sits and however long the runs around it."""
+    rnd = random.Random(5)
+    sid, tok = creds.account_sid(), creds.auth_token()
+    env = f"TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={tok}\n"
+    hashes = [f'"integrity": "sha512-{b64(rnd.randbytes(64))}",' for _ in range(3000)]
+    for where in (0, 1500, 2999):
+        lines = list(hashes)
+        lines.insert(where, f'"env": "{b64(env)}",')
+        lines.insert(where + 7, f'"blob": "{b64(rnd.randbytes(6000))}{b64(env)}",')
+        found = det.scan_bytes(("\n".join(lines) + "\n").encode(), "package-lock.json")
+        assert {sid, tok} <= values(found)
+        assert all(f.encoding == "base64" for f in found)
+
+
 def test_decoding_can_be_turned_off() -> None:
     sid, tok = creds.account_sid(), creds.auth_token()
     text = f"Authorization: Basic {b64(sid + ':' + tok)}\n"

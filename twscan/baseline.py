@@ -18,11 +18,11 @@ import hmac
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from twscan.errors import TwscanError
+from twscan.record import FrozenRecord, Record, set_field
 
 FORMAT_VERSION = 1
 REASONS = ("false-positive", "test-credential", "revoked")
@@ -36,13 +36,31 @@ _HEX = re.compile(r"[0-9a-f]+")
 _ENTRY_KEYS = ("fingerprint", "rule", "path", "reason", "note")
 
 
-@dataclass(frozen=True)
-class Entry:
+# Records, not dataclasses: scans with a baseline import this on every commit (see
+# twscan.record). Scans without one never import this module.
+
+
+class Entry(FrozenRecord):
+    __slots__ = ("fingerprint", "rule", "path", "reason", "note")
     fingerprint: str
     rule: str
     path: str
-    reason: str | None = None
-    note: str | None = None  # free text for reviewers, e.g. where the rotation is tracked
+    reason: str | None
+    note: str | None  # free text for reviewers, e.g. where the rotation is tracked
+
+    def __init__(
+        self,
+        fingerprint: str,
+        rule: str,
+        path: str,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        set_field(self, "fingerprint", fingerprint)
+        set_field(self, "rule", rule)
+        set_field(self, "path", path)
+        set_field(self, "reason", reason)
+        set_field(self, "note", note)
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -56,11 +74,15 @@ class Entry:
         return d
 
 
-@dataclass
-class Baseline:
-    salt: str
-    entries: dict[str, Entry] = field(default_factory=dict)  # by fingerprint
-    path: Path | None = None  # where it was read from or will be written to
+class Baseline(Record):
+    __slots__ = ("salt", "entries", "path")
+
+    def __init__(
+        self, salt: str, entries: dict[str, Entry] | None = None, path: Path | None = None
+    ) -> None:
+        self.salt = salt
+        self.entries: dict[str, Entry] = {} if entries is None else entries  # by fingerprint
+        self.path = path  # where it was read from or will be written to
 
     @classmethod
     def new(cls, path: Path | None = None) -> Baseline:

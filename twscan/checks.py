@@ -8,26 +8,37 @@ expired token is old news (lower severity); a fresh one works for up to 24 hours
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from twscan.model import Severity
+from twscan.record import Record
 
 TWILIO_CTY = "twilio-fpa;v=1"
 
 
-@dataclass
-class Checked:
-    detail: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
-    severity: Severity | None = None
+class Checked(Record):
+    """What a check learnt about a match. A record, not a dataclass, and the decoding modules
+    are imported only when a check runs: the commit hook imports this module on every commit
+    (see :mod:`twscan.record`)."""
+
+    __slots__ = ("detail", "extra", "severity")
+
+    def __init__(
+        self,
+        detail: str = "",
+        extra: dict[str, object] | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        self.detail = detail
+        self.extra: dict[str, object] = {} if extra is None else extra
+        self.severity = severity
 
 
 def _b64json(part: str) -> dict[str, object] | None:
+    import base64
+    import binascii
+    import json
+
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         value = json.loads(raw)
@@ -45,7 +56,10 @@ def twilio_access_token(token: str, now: float | None = None) -> Checked | None:
         return None  # another issuer's JWT: not a Twilio finding
     payload = _b64json(parts[1]) or {}
     exp = payload.get("exp")
-    now = time.time() if now is None else now
+    if now is None:
+        import time
+
+        now = time.time()
     expired = isinstance(exp, int | float) and exp < now
     grants = payload.get("grants")
     grant_names = sorted(k for k in grants if k != "identity") if isinstance(grants, dict) else []
@@ -66,6 +80,8 @@ def twilio_access_token(token: str, now: float | None = None) -> Checked | None:
 
 
 def _iso(epoch: float) -> str:
+    import time
+
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from twscan.errors import TwscanError
 from twscan.model import Severity
 from twscan.pathglob import PathGlobs
+from twscan.record import FrozenRecord, set_field
 
 CONFIG_NAME = ".twscan.toml"
 BASELINE_NAME = ".twscan-baseline.json"
@@ -36,16 +36,45 @@ KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
-    path: Path | None = None  # None: no configuration file, every default
-    exclude: PathGlobs = field(default_factory=lambda: PathGlobs.compile(()))
-    allowlist: tuple[re.Pattern[str], ...] = ()
-    rules: tuple[Path, ...] = ()
-    fail_on: Severity | None = None
-    max_file_size: int | None = None
-    max_decode_depth: int | None = None
-    baseline: Path | None = None
+class Config(FrozenRecord):
+    """The settings of one configuration file (every default without one).
+
+    A record, not a dataclass: the commit hook builds one on every commit (see
+    :mod:`twscan.record`).
+    """
+
+    __slots__ = (
+        "path", "exclude", "allowlist", "rules", "fail_on", "max_file_size", "max_decode_depth",
+        "baseline",
+    )
+    path: Path | None  # None: no configuration file, every default
+    exclude: PathGlobs
+    allowlist: tuple[re.Pattern[str], ...]
+    rules: tuple[Path, ...]
+    fail_on: Severity | None
+    max_file_size: int | None
+    max_decode_depth: int | None
+    baseline: Path | None
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        exclude: PathGlobs | None = None,
+        allowlist: tuple[re.Pattern[str], ...] = (),
+        rules: tuple[Path, ...] = (),
+        fail_on: Severity | None = None,
+        max_file_size: int | None = None,
+        max_decode_depth: int | None = None,
+        baseline: Path | None = None,
+    ) -> None:
+        set_field(self, "path", path)
+        set_field(self, "exclude", PathGlobs.compile(()) if exclude is None else exclude)
+        set_field(self, "allowlist", allowlist)
+        set_field(self, "rules", rules)
+        set_field(self, "fail_on", fail_on)
+        set_field(self, "max_file_size", max_file_size)
+        set_field(self, "max_decode_depth", max_decode_depth)
+        set_field(self, "baseline", baseline)
 
     @property
     def base(self) -> Path | None:
@@ -86,7 +115,24 @@ def find_file(start: Path, name: str) -> Path | None:
     return next((d / name for d in upward(start) if (d / name).is_file()), None)
 
 
+# Where a pyproject can name a twscan table: ``[tool.twscan]``, ``[tool.twscan.x]``,
+# ``[ tool . "twscan" ]``, ``twscan = {…}`` or ``twscan.key = …`` under ``[tool]``. A project
+# that only depends on twscan (``"twscan>=0.1"``, ``"twscan==0.1"``) writes none of these.
+_TWSCAN_KEY = rb"""twscan["']?[ \t]*(?:[.\]]|=(?!=))"""
+
+
 def _has_tool_table(path: Path) -> bool:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    # Most pyprojects do not configure twscan: a look at the bytes spares them the TOML parser
+    # (~5 ms of the commit hook's time, import included). Every way TOML has to spell the table
+    # writes the word (a quoted key with escapes aside).
+    if b"twscan" not in raw or not re.search(_TWSCAN_KEY, raw):
+        return False
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -105,8 +151,10 @@ def load_config(path: Path) -> Config:
         raise TwscanError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TwscanError(f"cannot read config file {path}: {e}") from None
+    import tomllib  # only when there is a file: most runs have none
+
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TwscanError(f"{path}: not valid TOML: {e}") from None
     where = str(path)

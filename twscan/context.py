@@ -16,53 +16,74 @@ can. A value counts when, in order of strength:
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
+from twscan.record import FrozenRecord, set_field
 from twscan.rules import Rule, Vocabulary
 
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+def _lazy(pattern: str) -> Callable[[], re.Pattern[str]]:
+    """A pattern compiled on first use. The commit hook imports this module on every commit
+    but judges a value's context only when a commit holds one: compiling these twenty patterns
+    up front cost every commit ~2 ms."""
+    return functools.cache(lambda: re.compile(pattern))
+
+
+_CAMEL = _lazy(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _TRAILING_OPEN = "\"'`([{\\"
 _VALUEISH = {"value", "val", "default", "string", "text", "data", "content", "v"}
 # An assignment operator at the end of a key prefix; ordered longest first.
-_OPERATOR = re.compile(r"(=>|:=|\?=|\+=|==|=|:|->|\||,|\s)\s*$")
-_IDENT_END = re.compile(r"[A-Za-z_$@%][\w.\-$@]*$")
-_QUOTED_END = re.compile(r"""(["'])([^"'\n]{1,100})\1\s*$""")
-_XML_OPEN_END = re.compile(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>$")
-_SIBLING = re.compile(r"""(?i)\b(?:key|name)["']?\s*[=:]\s*["']?([A-Za-z_][\w.\-:]*)""")
-_INI_HEADER = re.compile(r"""^\s*\[+\s*([\w .\-"':]+?)\s*\]+\s*$""")
-_STATEMENT_CUT = re.compile(r"[;}]")
-_CLI_FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w-]*)(?:=|\s+)$")
-_TYPE_SUFFIX = re.compile(
+_OPERATOR = _lazy(r"(=>|:=|\?=|\+=|==|=|:|->|\||,|\s)\s*$")
+_IDENT_END = _lazy(r"[A-Za-z_$@%][\w.\-$@]*$")
+_QUOTED_END = _lazy(r"""(["'])([^"'\n]{1,100})\1\s*$""")
+_XML_OPEN_END = _lazy(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>$")
+_SIBLING = _lazy(r"""(?i)\b(?:key|name)["']?\s*[=:]\s*["']?([A-Za-z_][\w.\-:]*)""")
+_INI_HEADER = _lazy(r"""^\s*\[+\s*([\w .\-"':]+?)\s*\]+\s*$""")
+_STATEMENT_CUT = _lazy(r"[;}]")
+_CLI_FLAG = _lazy(r"(?:^|\s)--?([A-Za-z][\w-]*)(?:=|\s+)$")
+_TYPE_SUFFIX = _lazy(
     r"(?:\s*:(?:\s+|\s*&)(?:'static\s+)?[A-Za-z_][\w.<>\[\], ]*|\s+(?:string|String|str))$"
 )
 # What may stand between an id and its secret in one construct: quotes, commas, colons, blanks,
 # and the ``\\n`` escapes of a notebook's JSON-encoded source lines.
-_SEPARATORS = re.compile(r"""(?:[\s"'`,:;|]|\\[nrt]|=>)*""")
+_SEPARATORS = _lazy(r"""(?:[\s"'`,:;|]|\\[nrt]|=>)*""")
 # Between two strings of a binary (a .pyc's constants, a SQLite row): type and length bytes.
-_BINARY_SEPARATORS = re.compile(r"""(?:[\s"'`,:;|]|[^\x20-\x7e]|\\[nrt])*""")
-_SQL_COLUMNS = re.compile(r"""(?i)\(\s*([\w`"\[\]]+(?:\s*,\s*[\w`"\[\]]+)+)\s*\)\s*values\b""")
-_CSV_NAME = re.compile(r"[A-Za-z_][\w .-]{0,40}")
-_DENY_OWNER = re.compile(r"\bsession\s*\(")
-_GLUED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{2,60}$")
-_NETRC_MACHINE = re.compile(r"\bmachine\s+(\S+)")
-_XML_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)\s[^<>]*$")
-_OBJECT_OWNER = re.compile(r"([A-Za-z_][\w-]*)[\"']?\s*(?::|=|\()\s*\{")
+_BINARY_SEPARATORS = _lazy(r"""(?:[\s"'`,:;|]|[^\x20-\x7e]|\\[nrt])*""")
+_SQL_COLUMNS = _lazy(r"""(?i)\(\s*([\w`"\[\]]+(?:\s*,\s*[\w`"\[\]]+)+)\s*\)\s*values\b""")
+_CSV_NAME = _lazy(r"[A-Za-z_][\w .-]{0,40}")
+_DENY_OWNER = _lazy(r"\bsession\s*\(")
+_GLUED_NAME = _lazy(r"[A-Za-z_][A-Za-z0-9_.\-]{2,60}$")
+_NETRC_MACHINE = _lazy(r"\bmachine\s+(\S+)")
+_XML_ELEMENT = _lazy(r"<([A-Za-z_][\w.:-]*)\s[^<>]*$")
+_OBJECT_OWNER = _lazy(r"([A-Za-z_][\w-]*)[\"']?\s*(?::|=|\()\s*\{")
 _WINDOW_CHARS = 1500
 _MAX_GAP = 40  # characters between an id and the value that follows it in one construct
 _WINDOW_LINES = 5
 _SCOPE_LINES_BACK = 80
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(FrozenRecord):
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+
+    __slots__ = ("accept", "score", "reason", "detail", "anchor")
     accept: bool
     score: int  # 3 = certain (pair construct or naming key), 2 = scope, 1 = neighbourhood
     reason: str  # a message-catalogue code
-    detail: str = ""  # key or scope name shown with the reason (never a secret)
-    anchor: int | None = None  # offset of the SID that shares the construct, if any
+    detail: str  # key or scope name shown with the reason (never a secret)
+    anchor: int | None  # offset of the SID that shares the construct, if any
+
+    def __init__(
+        self, accept: bool, score: int, reason: str, detail: str = "", anchor: int | None = None
+    ) -> None:
+        set_field(self, "accept", accept)
+        set_field(self, "score", score)
+        set_field(self, "reason", reason)
+        set_field(self, "detail", detail)
+        set_field(self, "anchor", anchor)
 
 
 REJECT = Verdict(False, 0, "")
@@ -70,14 +91,14 @@ REJECT = Verdict(False, 0, "")
 
 def split_words(key: str) -> list[str]:
     """``TWILIO_AUTH_TOKEN`` / ``twilioAuthToken`` / ``twilio.auth-token`` → twilio, auth, token."""
-    return [w.lower() for w in _CAMEL.findall(key)]
+    return [w.lower() for w in _CAMEL().findall(key)]
 
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_ALNUM = _lazy(r"[^a-z0-9]+")
 
 
 def normalise(key: str) -> str:
-    return _NOT_ALNUM.sub("", key.lower())
+    return _NOT_ALNUM().sub("", key.lower())
 
 
 class Judge:
@@ -174,7 +195,7 @@ class Judge:
 
         key, positional = _assigned_key(prefix)
         if not key and self.binary:
-            glued = _GLUED_NAME.search(prefix)
+            glued = _GLUED_NAME().search(prefix)
             if glued and (prefix.endswith(glued.group(0))):
                 key = glued.group(0)  # ``twilio_auth_token<token>`` in a SQLite row
             else:
@@ -193,7 +214,7 @@ class Judge:
         named = cls in ("vendor", "generic") and _matches(spec.key_names, normalise(key))
         if key and not positional and named:
             return Verdict(True, 3, "key-name", key)
-        statement = _STATEMENT_CUT.split(prefix)[-1]
+        statement = _STATEMENT_CUT().split(prefix)[-1]
         owner = _owner(statement)
         if owner:
             ocls = self.classify_key(owner)
@@ -245,7 +266,7 @@ class Judge:
             if scls == "foreign" and self._near(spec.anchor_kind, lo_line, hi_line, start) is None:
                 return REJECT
         if credential_key or positional:
-            if _DENY_OWNER.search(statement.lower()) or self._owner_denied(statement):
+            if _DENY_OWNER().search(statement.lower()) or self._owner_denied(statement):
                 return REJECT
             near = self._near(spec.anchor_kind, lo_line, hi_line, start)
             if near is not None:
@@ -276,7 +297,7 @@ class Judge:
         if e > start or start - e > _MAX_GAP:
             return None
         gap = self.text[e:start]
-        seps = _BINARY_SEPARATORS if self.binary else _SEPARATORS
+        seps = _BINARY_SEPARATORS() if self.binary else _SEPARATORS()
         if not seps.fullmatch(gap) or sum(gap.count(c) for c in ",:;|") > 2:
             return None
         return s
@@ -284,7 +305,7 @@ class Judge:
     def _sibling_key(self, prefix: str, suffix: str, line_no: int) -> str | None:
         """The name of a ``value`` from its own line (either side) or the two lines above."""
         for candidate in (prefix, suffix, self.line_text(line_no - 1), self.line_text(line_no - 2)):
-            found = _SIBLING.findall(candidate)
+            found = _SIBLING().findall(candidate)
             if found:
                 return str(found[-1] if candidate is not suffix else found[0])
         return None
@@ -319,7 +340,7 @@ class Judge:
             if i in self._sql_cache:  # an earlier candidate already looked from there up
                 found = self._sql_cache[i]
                 break
-            m = _SQL_COLUMNS.search(self.line_text(i))
+            m = _SQL_COLUMNS().search(self.line_text(i))
             if m:
                 found = [c.strip(" `\"'[]") for c in m.group(1).split(",")]
                 break
@@ -329,7 +350,7 @@ class Judge:
     def _csv_columns(self) -> list[str] | None:
         if self._csv_header is False:
             cols = self.line_text(0).split(",")
-            ok = len(cols) >= 3 and all(_CSV_NAME.fullmatch(c.strip().strip('"')) for c in cols)
+            ok = len(cols) >= 3 and all(_CSV_NAME().fullmatch(c.strip().strip('"')) for c in cols)
             self._csv_header = [c.strip().strip('"') for c in cols] if ok else None
         return self._csv_header if isinstance(self._csv_header, list) else None
 
@@ -360,7 +381,7 @@ class Judge:
             comment = stripped.startswith(("#", "//", ";", "--", "*", "/*", "-"))
             if not stripped or (comment and not stripped.startswith("- ")):
                 continue
-            m = _INI_HEADER.match(t)
+            m = _INI_HEADER().match(t)
             if m:
                 return m.group(1), i, self._next_ini_header(line_no)
             ind = len(t) - len(t.lstrip())
@@ -390,7 +411,7 @@ class Judge:
     def _next_ini_header(self, line_no: int) -> int | None:
         n = len(self.line_starts())
         for i in range(line_no + 1, min(n, line_no + _WINDOW_LINES + 2)):
-            if _INI_HEADER.match(self.line_text(i)):
+            if _INI_HEADER().match(self.line_text(i)):
                 return i
         return None
 
@@ -418,13 +439,13 @@ class Judge:
 
 def _owner(statement: str) -> str | None:
     """What a key on this line belongs to: XML element, ``name: {``, ``name({``, .netrc host."""
-    m = _NETRC_MACHINE.search(statement)
+    m = _NETRC_MACHINE().search(statement)
     if m:
         return m.group(1)
-    m = _XML_ELEMENT.search(statement)
+    m = _XML_ELEMENT().search(statement)
     if m:
         return m.group(1)
-    found = [f for f in _OBJECT_OWNER.findall(statement) if len(f) > 2]  # not minified names
+    found = [f for f in _OBJECT_OWNER().findall(statement) if len(f) > 2]  # not minified names
     return str(found[-1]) if found else None
 
 
@@ -468,28 +489,28 @@ def _assigned_key(prefix: str) -> tuple[str, bool]:
     argument (``f(x, "…")``) so the preceding word is not its name.
     """
     p = prefix.rstrip(_TRAILING_OPEN)
-    m = _XML_OPEN_END.search(p)
+    m = _XML_OPEN_END().search(p)
     if m:
         return m.group(1), False
     # ``--auth-token VALUE`` / ``--auth-token=VALUE``
-    m = _CLI_FLAG.search(prefix.rstrip("\"'`"))
+    m = _CLI_FLAG().search(prefix.rstrip("\"'`"))
     if m:
         return m.group(1), False
-    m = _OPERATOR.search(p)
+    m = _OPERATOR().search(p)
     if not m:
         return "", False
     op = m.group(1)
     before = p[: m.start()].rstrip().rstrip("]) \t")
     if op == "=":
         # Typed declarations: ``TOKEN: &str =``, ``val token: String =``, ``var token string =``.
-        before = _TYPE_SUFFIX.sub("", before)
-    q = _QUOTED_END.search(before)
+        before = _TYPE_SUFFIX().sub("", before)
+    q = _QUOTED_END().search(before)
     if q:
         name = q.group(2)
         if op == "," and not re.fullmatch(r"[A-Za-z_][\w.\-:]*", name):
             return "", True
         return name, False
-    ident = _IDENT_END.search(before)
+    ident = _IDENT_END().search(before)
     if op == ",":
         return (ident.group(0) if ident else ""), True
     if ident:

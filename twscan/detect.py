@@ -9,20 +9,19 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
-import dataclasses
+import bisect
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from twscan import layers
 from twscan.checks import Checked, run_check
 from twscan.context import Judge, Verdict
-from twscan.gate import Gate, GateResult, make_gate
+from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
 from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
-from twscan.textdecode import decode, sniff_utf16
+from twscan.textdecode import decode, is_binary, sniff_utf16
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -36,18 +35,32 @@ _ANCHOR_AFTER = 800
 _TABLE_AFTER = 1 << 22
 _DENSE = 1000  # more than one hit per this many characters: the whole text is the window
 _B64_EDGE = "+/-"
+_B64_EDGE_BYTES = (b"+", b"/", b"-")
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
 
 
-@dataclass
 class _Raw:
-    rule: Rule
-    start: int
-    end: int
-    secret: str
-    verdict: Verdict
-    checked: Checked | None = None
+    """A match that passed its rule, before it becomes a Finding (not a dataclass: importing
+    ``dataclasses`` costs the commit hook ~10 ms)."""
+
+    __slots__ = ("rule", "start", "end", "secret", "verdict", "checked")
+
+    def __init__(
+        self,
+        rule: Rule,
+        start: int,
+        end: int,
+        secret: str,
+        verdict: Verdict,
+        checked: Checked | None = None,
+    ):
+        self.rule = rule
+        self.start = start
+        self.end = end
+        self.secret = secret
+        self.verdict = verdict
+        self.checked = checked
 
 
 class Detector:
@@ -62,16 +75,11 @@ class Detector:
         self.pairs: list[PairRule] = ruleset.pairs
         self.anchor_kinds = {r.context.anchor_kind for r in self.contextual if r.context}
         self.keywords = sorted({k for r in self.contextual for k in r.keywords})
-        signatures: list[bytes] = []
-        if max_decode_depth > 0:
-            words = layers.SIGNATURE_WORDS + layers.sid_signature_words()
-            sigs = layers.b64_signatures(words)
-            if max_decode_depth > 1:  # base64 of base64: the signatures of the signatures
-                first = layers.b64_signatures(layers.SIGNATURE_WORDS)
-                sigs |= layers.b64_signatures([s.decode() for s in first])
-            signatures = sorted(sigs)
-        self._signatures = signatures
         self._gate: Gate | None = None
+        self._plausible_seen: dict[tuple[str, str], bool] = {}
+        # The gate's value test holds when every contextual value is one run of letters and
+        # digits of the gate's length; a rules file with other shapes turns it off.
+        self._values_gated = all(_value_shaped(r) for r in self.contextual)
         self.rule_paths: tuple[Path, ...] = ()
         self.fast_gate = fast_gate
 
@@ -79,8 +87,18 @@ class Detector:
     def gate(self) -> Gate:
         """Built on first use: a process that only hands files to workers never builds one."""
         if self._gate is None:
-            self._gate = make_gate(self.plain, self.keywords, self.fast_gate, self._signatures)
+            signatures = self._signatures if self.max_decode_depth > 0 else None
+            self._gate = make_gate(self.plain, self.keywords, self.fast_gate, signatures)
         return self._gate
+
+    def _signatures(self) -> list[bytes]:
+        """What base64 of a Twilio word or id looks like (see layers.b64_signatures)."""
+        words = layers.SIGNATURE_WORDS + layers.sid_signature_words()
+        sigs = layers.b64_signatures(words)
+        if self.max_decode_depth > 1:  # base64 of base64: the signatures of the signatures
+            first = layers.b64_signatures(layers.SIGNATURE_WORDS)
+            sigs |= layers.b64_signatures([s.decode() for s in first])
+        return sorted(sigs)
 
     @classmethod
     def load(
@@ -110,11 +128,37 @@ class Detector:
             gate = self.gate.check(data)
             if not gate.any:
                 return []
+        values = text_values = True
+        if gate is not None:
+            values, text_values = self._value_flags(gate, data, is_binary(data))
+            layered = gate.keywords and (gate.escaped or text_values)
+            if not (gate.rules or gate.encoded or values or layered):
+                return []  # keywords, no value: decoding the text would find nothing
         d = decode(data)
         enc = d.encoding if d.encoding != "utf-8" else None
-        if gate is not None and gate.hits and d.encoding == "utf-8" and not d.text.isascii():
-            gate = dataclasses.replace(gate, hits=_char_offsets(data, gate.hits), chars=True)
-        return self.scan_text(d.text, path, encoding=enc, gate=gate)
+        b64_near = None
+        if gate is not None and gate.encoded and (d.encoding == "binary" or d.text.isascii()):
+            b64_near = self.gate.encoded_at(data)  # byte offsets are character offsets here
+        return self.scan_text(
+            d.text,
+            path,
+            encoding=enc,
+            gate=gate,
+            values=values,
+            text_values=text_values,
+            b64_near=b64_near,
+        )
+
+    def _value_flags(self, gate: GateResult, data: bytes, binary: bool) -> tuple[bool, bool]:
+        """Whether a contextual rule may find a value in these bytes, and whether one stands
+        apart as it would in text (the gate's ``loose`` run, then :meth:`_holds_value`)."""
+        if not self._values_gated:
+            return True, True
+        if not (gate.keywords or gate.rules):
+            return False, False  # a value counts only near a keyword or an id
+        text_values = gate.loose and self._holds_value(data)
+        # Binary data glues values to their names: any long run may hold one there.
+        return (gate.loose if binary else text_values), text_values
 
     def scan_text(
         self,
@@ -123,20 +167,39 @@ class Detector:
         encoding: str | None = None,
         gate: GateResult | None = None,
         depth: int = 0,
+        values: bool = True,
+        text_values: bool = True,
+        b64_near: list[int] | None = None,
     ) -> list[Finding]:
         """``gate``, when the caller already has one for these bytes, skips ruled-out rules;
-        ``depth`` counts the decoding layers this text already sits under."""
-        findings = self._scan_plain(text, path, encoding, gate)
+        ``values`` False says no contextual rule can find a value here, ``text_values`` False
+        that none stands apart as in text (see :meth:`_holds_value`); ``b64_near`` where the
+        gate saw encoded signatures; ``depth`` counts the decoding layers this text already
+        sits under."""
+        findings = self._scan_plain(text, path, encoding, gate, values)
         if depth < self.max_decode_depth:
-            plain = gate is None or bool(gate.rules) or gate.keywords
+            # URL and JSON escapes change a text only where they hide a letter or digit or sit
+            # next to a value; base64 only where the gate saw an encoded signature.
+            plain = gate is None or (
+                (bool(gate.rules) or gate.keywords) and (gate.escaped or text_values)
+            )
             b64 = gate is None or gate.encoded
-            found = layers.find_layers(text, plain=plain, b64=b64) if plain or b64 else []
+            keys: list[int] | None = None
+            if b64 and b64_near is not None and gate is not None and gate.keywords:
+                hits = _keyword_hits(_lowered(text, []), self.keywords)
+                keys = sorted(o for offsets in hits.values() for o in offsets)
+            found = layers.find_layers(text, plain, b64, b64_near, keys) if plain or b64 else []
             if found:
                 findings = self._merge_decoded(text, path, encoding, depth, found, findings)
         return findings
 
     def _scan_plain(
-        self, text: str, path: str, encoding: str | None, gate: GateResult | None
+        self,
+        text: str,
+        path: str,
+        encoding: str | None,
+        gate: GateResult | None,
+        values: bool = True,
     ) -> list[Finding]:
         binary = encoding == "binary"
         ids: dict[str, list[tuple[int, int]]] = {}
@@ -163,16 +226,13 @@ class Detector:
                     raws.append(_Raw(rule, s, e, secret, verdict, checked))
                     continue
                 raws.append(_Raw(rule, s, e, secret, verdict))
-        if self.contextual and (gate is None or gate.keywords or ids):
-            # Byte offsets are text offsets when the text is pure ASCII or read byte for byte.
-            known = gate.hits if gate is not None and gate.hits is not None else None
-            if known is not None and not (
-                gate is not None and gate.chars
-                or encoding == "binary"
-                or (encoding is None and text.isascii())
-            ):
-                known = None
-            raws.extend(self._contextual(text, ids, known, binary))
+        if self.contextual and values:
+            for v in ids.values():
+                v.sort()
+            low: list[str] = []  # the lower-cased text, made once if needed
+            candidates = self._values(text, ids, binary, low)
+            if candidates:
+                raws.extend(self._contextual(text, ids, candidates, binary, low))
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
@@ -189,7 +249,16 @@ class Detector:
     ) -> list[Finding]:
         """Scan the text with decoded spans in place; keep what only decoding revealed."""
         spliced = layers.Spliced(text, found)
-        inner = self.scan_text(spliced.text, path, encoding, None, depth + 1)
+        # The spliced copy passes the same gate as a file would: a megabyte of text with one
+        # decoded string is not searched whole for base64 again.
+        data = spliced.text.encode("utf-8", "replace")
+        gate = self.gate.check(data)
+        if not gate.any:
+            return findings
+        values, text_values = self._value_flags(gate, data, encoding == "binary")
+        inner = self.scan_text(
+            spliced.text, path, encoding, gate, depth + 1, values=values, text_values=text_values
+        )
         if not inner:
             return findings
         lines = Judge(text, self.ruleset.vocabulary, {})
@@ -217,62 +286,126 @@ class Detector:
             return findings
         return sorted(drop_covered_halves(findings + added), key=lambda f: f.offset)
 
+    def _holds_value(self, data: bytes) -> bool:
+        """Whether the raw text has a run that a contextual rule would take as a value by
+        itself (its pattern, mixed case, no placeholder), context aside."""
+        for s, e in value_runs(data):
+            if data[s - 1 : s] in _B64_EDGE_BYTES or data[e : e + 1] in _B64_EDGE_BYTES:
+                continue  # a piece of base64 or a dashed name: _bounded refuses it too
+            value = data[s:e].decode("ascii")
+            for rule in self.contextual:
+                if rule.pattern.fullmatch(value) and self._plausible(rule, value):
+                    return True
+        return False
+
+    def _plausible(self, rule: Rule, value: str) -> bool:
+        """A value that passes the rule's own tests (mixed case, no placeholder).
+
+        Remembered: a repository's history holds the same class names and fixture values in
+        every version of a file, and these tests are the most frequent work left after the
+        gate.
+        """
+        key = (rule.id, value)
+        ok = self._plausible_seen.get(key)
+        if ok is None:
+            ok = not (
+                (rule.mixed_case and not _mixed(value))
+                or (rule.placeholder_check and is_placeholder(value))
+            )
+            if len(self._plausible_seen) >= _PLAUSIBLE_MEMORY:
+                self._plausible_seen.clear()
+            self._plausible_seen[key] = ok
+        return ok
+
+    def _values(
+        self,
+        text: str,
+        ids: dict[str, list[tuple[int, int]]],
+        binary: bool,
+        low: list[str],
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Per contextual rule, the spans that could be its value, judged by themselves.
+
+        What a value is by itself (bounded, mixed case, no placeholder) is cheap to test over
+        the whole text and rules out most texts (a 32-letter class name, a fixture's
+        ``aaaa…``) before any keyword is looked for or any context judged.
+        """
+        class_runs = _ClassRuns(text)
+        glued: list[int] | None = None
+        values: dict[str, list[tuple[int, int]]] = {}
+        for rule in self.contextual:
+            runs = class_runs.get(rule, text)
+            if binary and runs is not None and self._values_gated:
+                # Inside a run of letters and digits a value can only start where a name
+                # ending in a credential word ends (see _bounded_binary): try those starts
+                # and each run's first, not every position of every long run.
+                if glued is None:
+                    glued = _glued_ends(_lowered(text, low))
+                matches: Iterable[re.Match[str] | None] = (
+                    rule.pattern.match(text, st, hi) for st, hi in _run_starts(runs, glued)
+                )
+            else:
+                matches = (
+                    m
+                    for lo, hi in _within_runs([(0, len(text))], runs)
+                    for m in _candidates(rule, text, lo, hi, binary)
+                )
+            for m in matches:
+                if m is None:
+                    continue
+                s, e = m.span(rule.secret_group)
+                if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
+                    continue
+                if binary and _inside_id(ids, s):
+                    continue  # the hex body of a SID glued to its name
+                if self._plausible(rule, m.group(rule.secret_group)):
+                    values.setdefault(rule.id, []).append((s, e))
+        return values
+
     def _contextual(
         self,
         text: str,
         ids: dict[str, list[tuple[int, int]]],
-        known_hits: dict[str, list[int]] | None = None,
-        binary: bool = False,
+        values: dict[str, list[tuple[int, int]]],
+        binary: bool,
+        lowered: list[str],
     ) -> list[_Raw]:
+        """The values that their context makes credentials."""
         anchors = [s for k in self.anchor_kinds if k for s, _ in ids.get(k, ())]
-        if known_hits is not None:
-            hits_by_kw = known_hits
-        else:
-            low = text.lower()
-            if len(low) != len(text):  # a few Unicode letters lower-case to two characters
-                low = text.encode("ascii", "replace").decode("ascii").lower()
-            hits_by_kw = _keyword_hits(low, self.keywords)
-        if not anchors and not hits_by_kw:
+        low = _lowered(text, lowered)
+        # Counting is one C call per keyword; offsets are only needed where hits are sparse.
+        counts = {k: n for k in self.keywords if (n := low.count(k))}
+        if not anchors and not counts:
             return []
-        for v in ids.values():
-            v.sort()
+        hits_by_kw: dict[str, list[int]] | None = None
         judge = Judge(text, self.ruleset.vocabulary, ids, binary=binary)
         best: dict[tuple[int, int], _Raw] = {}
-        class_runs = _ClassRuns(text)
         tables = _Tables(text)
         for rule in self.contextual:
+            found = values.get(rule.id)
+            if not found:
+                continue
             anchor_kind = rule.context.anchor_kind if rule.context else None
             has_anchor = bool(ids.get(anchor_kind or ""))
-            if rule.keywords and not has_anchor and not any(k in hits_by_kw for k in rule.keywords):
+            if rule.keywords and not has_anchor and not any(k in counts for k in rule.keywords):
                 continue
-            n_hits = len(anchors) + sum(len(hits_by_kw.get(k, ())) for k in rule.keywords)
+            n_hits = len(anchors) + sum(counts.get(k, 0) for k in rule.keywords)
             if n_hits * _DENSE > len(text):
                 # Hits everywhere (Twilio's own code says "twilio" on every line): windows
                 # would cover the text anyway, and merging thousands of them costs more.
                 spans = [(0, len(text))]
             else:
+                if hits_by_kw is None:
+                    hits_by_kw = _keyword_hits(low, list(counts))
                 spans = self._spans(text, rule, anchors, hits_by_kw, tables)
-            runs = class_runs.get(rule, text)
-            for lo, hi in _within_runs(spans, runs):
-                for m in _candidates(rule, text, lo, hi, binary):
-                    s, e = m.span(rule.secret_group)
-                    if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
-                        continue
-                    if binary and _inside_id(ids, s):
-                        continue  # the hex body of a SID glued to its name
-                    secret = m.group(rule.secret_group)
-                    if rule.mixed_case and not _mixed(secret):
-                        continue
-                    # Most candidates (hashes, ids) fail on context; judge first, it is cheaper
-                    # than the placeholder tests for a rejected value.
-                    verdict = judge.judge(rule, s, e)
-                    if not verdict.accept:
-                        continue
-                    if rule.placeholder_check and is_placeholder(secret):
-                        continue
-                    prev = best.get((s, e))
-                    if prev is None or verdict.score > prev.verdict.score:
-                        best[(s, e)] = _Raw(rule, s, e, secret, verdict)
+            for s, e in _inside_spans(found, spans):
+                # Most candidates (hashes, ids) fail on context.
+                verdict = judge.judge(rule, s, e)
+                if not verdict.accept:
+                    continue
+                prev = best.get((s, e))
+                if prev is None or verdict.score > prev.verdict.score:
+                    best[(s, e)] = _Raw(rule, s, e, text[s:e], verdict)
         return list(best.values())
 
     def _spans(
@@ -438,22 +571,6 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _char_offsets(data: bytes, hits: dict[str, list[int]]) -> dict[str, list[int]]:
-    """Byte offsets of keyword hits as character offsets of the (valid) UTF-8 text.
-
-    Keywords are ASCII, so every offset falls between characters and each slice decodes on
-    its own; one pass over the sorted offsets, the decoding done in C.
-    """
-    flat = sorted({o for offs in hits.values() for o in offs})
-    chars: dict[int, int] = {}
-    prev_b = prev_c = 0
-    for o in flat:
-        prev_c += len(data[prev_b:o].decode("utf-8", "replace"))
-        prev_b = o
-        chars[o] = prev_c
-    return {k: [chars[o] for o in offs] for k, offs in hits.items()}
-
-
 def _keyword_hits(low: str, keywords: Sequence[str]) -> dict[str, list[int]]:
     """Offsets of each keyword in the lower-cased text (``str.find``: C speed, no regex)."""
     hits: dict[str, list[int]] = {}
@@ -585,6 +702,28 @@ class _ClassRuns:
         return self._cache[key]
 
 
+def _value_shaped(rule: Rule) -> bool:
+    m = _CLASS_RUN.fullmatch(rule.pattern.pattern)
+    if m is None or rule.secret_group != 0 or int(m.group(2)) != VALUE_RUN:
+        return False
+    members = re.findall(r".-.|.", m.group(1))
+    return all(part in ("0-9", "a-f", "A-F", "a-z", "A-Z") or part.isalnum() for part in members)
+
+
+def _inside_spans(
+    values: list[tuple[int, int]], spans: list[tuple[int, int]]
+) -> Iterable[tuple[int, int]]:
+    """The values (sorted) that lie wholly inside one of the windows (sorted, disjoint)."""
+    i = 0
+    for s, e in values:
+        while i < len(spans) and spans[i][1] < e:
+            i += 1
+        if i == len(spans):
+            return
+        if spans[i][0] <= s:
+            yield s, e
+
+
 def _within_runs(
     spans: list[tuple[int, int]], runs: list[tuple[int, int]] | None
 ) -> Iterable[tuple[int, int]]:
@@ -626,6 +765,41 @@ def _inside_id(ids: dict[str, list[tuple[int, int]]], pos: int) -> bool:
 
 
 _NAME_ENDS = ("token", "secret", "password", "passwd", "pwd", "sid", "key")
+_PLAUSIBLE_MEMORY = 1 << 16
+
+
+def _lowered(text: str, memo: list[str]) -> str:
+    """The text lower-cased, offsets kept, computed once per text (``memo`` holds it)."""
+    if not memo:
+        low = text.lower()
+        if len(low) != len(text):  # a few Unicode letters lower-case to two characters
+            low = text.encode("ascii", "replace").decode("ascii").lower()
+        memo.append(low)
+    return memo[0]
+
+
+def _glued_ends(low: str) -> list[int]:
+    """Sorted offsets where a credential word (a name's last word) ends, in binary data."""
+    ends: list[int] = []
+    for w in _NAME_ENDS:
+        i = low.find(w)
+        while i >= 0:
+            ends.append(i + len(w))
+            i = low.find(w, i + 1)
+    ends.sort()
+    return ends
+
+
+def _run_starts(
+    runs: list[tuple[int, int]], glued: list[int]
+) -> Iterator[tuple[int, int]]:
+    """Each run's start, and the glued-name ends inside it: ``(start, run end)``."""
+    for lo, hi in runs:
+        yield lo, hi
+        i = bisect.bisect_right(glued, lo)
+        while i < len(glued) and glued[i] < hi:
+            yield glued[i], hi
+            i += 1
 
 
 def _bounded_binary(text: str, s: int, e: int, rule: Rule) -> bool:
@@ -646,6 +820,8 @@ def _bounded_binary(text: str, s: int, e: int, rule: Rule) -> bool:
 
 
 def _glued_name(text: str, s: int) -> bool:
+    if not text[max(0, s - 8) : s].lower().endswith(_NAME_ENDS):
+        return False  # the common case in binary data, decided without a regex
     word = re.search(r"[A-Za-z_]{3,40}$", text[max(0, s - 40) : s])
     return word is not None and word.group(0).lower().endswith(_NAME_ENDS)
 

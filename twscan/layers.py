@@ -17,7 +17,9 @@ import base64
 import binascii
 import bisect
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+
+from twscan.record import FrozenRecord, set_field
 
 MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
 MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
@@ -27,7 +29,13 @@ _B64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")  # w
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_TAIL = re.compile(r"[^\s\"'<>`]*")
 _URL_DELIMITERS = (" ", "\t", "\n", "\r", '"', "'", "<", ">", "`")
-_JSON_U = re.compile(r'"(?:[^"\\\n]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\\n]|\\.)*"')
+_JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
+_JSON_REACH = 1 << 16
+_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+_BOUNDED_VALUE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
+_ESCAPE_LED_VALUE = re.compile(
+    r"(?:%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})[A-Za-z0-9]{32}(?![A-Za-z0-9])"
+)
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # What makes decoded text worth a second scan: an id or a Twilio word (compared lower-cased).
 _INTERESTING = re.compile(r"(?:AC|SK)[0-9a-f]{32}|SG\.[\w-]{22}\.")
@@ -36,12 +44,20 @@ _WORDS = ("twilio", "auth_token", "authtoken", "auth-token", "api_secret", "apis
           "account_sid", "accountsid")
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(FrozenRecord):
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+
+    __slots__ = ("start", "end", "text", "kind")
     start: int  # encoded span in the original text
     end: int
     text: str  # decoded content
     kind: str  # "base64" | "url" | "json-escape"
+
+    def __init__(self, start: int, end: int, text: str, kind: str) -> None:
+        set_field(self, "start", start)
+        set_field(self, "end", end)
+        set_field(self, "text", text)
+        set_field(self, "kind", kind)
 
 
 def interesting(decoded: str) -> bool:
@@ -51,27 +67,99 @@ def interesting(decoded: str) -> bool:
     return any(w in low for w in _WORDS)
 
 
-def find_layers(text: str, plain: bool = True, b64: bool = True) -> list[Layer]:
-    """``plain``: URL and JSON escapes (their keys are visible); ``b64``: base64 runs."""
+def _reveals(raw: str, decoded: str) -> bool:
+    """Whether unescaping shows something the raw text hides: an id, a Twilio word, a value
+    spelt in escapes, or a value that an escape glues to what precedes it
+    (``token%3D<value>``).
+
+    A word the raw text shows already adds nothing: Twilio's own documentation says "twilio"
+    in every escaped string, and re-scanning each of those cost more than all the rest.
+    """
+    if _INTERESTING.search(decoded) or _ESCAPE_LED_VALUE.search(raw):
+        return True
+    if any(m.group() not in raw for m in _BOUNDED_VALUE.finditer(decoded)):
+        return True  # a value spelt in escapes (``%61%62…``)
+    low, raw_low = decoded.lower(), raw.lower()
+    return any(w in low and w not in raw_low for w in _WORDS)
+
+
+def find_layers(
+    text: str,
+    plain: bool = True,
+    b64: bool = True,
+    b64_near: list[int] | None = None,
+    keys: list[int] | None = None,
+) -> list[Layer]:
+    """``plain``: URL and JSON escapes (their keys are visible); ``b64``: base64 runs, only
+    those that hold one of the sorted offsets ``b64_near`` when it is given, or that follow
+    one of the ``keys`` offsets (keyword hits) on its line or the next: a bare value under a
+    Twilio key (``TWILIO_AUTH_TOKEN: <base64>``) holds no signature of its own."""
     layers: list[Layer] = []
     if plain and "%" in text:
         layers.extend(_url_layers(text))
     if plain and "\\u" in text:
         layers.extend(_json_layers(text))
     if b64:
-        layers.extend(_base64_layers(text))
+        layers.extend(_base64_layers(text, b64_near, keys or []))
     return _non_overlapping(layers)
 
 
-def _base64_layers(text: str) -> list[Layer]:
+def _base64_layers(
+    text: str, near: list[int] | None = None, keys: Sequence[int] = ()
+) -> list[Layer]:
     out: list[Layer] = []
     jwts = [m.span() for m in _JWT.finditer(text)] if "eyJ" in text else []
-    for s, e in _base64_runs(text):
+    runs = _runs_around(text, near) if near is not None else None
+    if runs is None:
+        runs = _base64_runs(text)
+        if near is not None:
+            # Only runs a signature ends inside: nothing Twilio-like is under the others.
+            runs = [(s, e) for s, e in runs if _holds_offset(near, s, e)]
+    if near is not None and keys:
+        runs = sorted(set(runs) | set(_runs_after(text, keys)))
+    for s, e in runs:
         if e - s > MAX_SPAN or any(js <= s and e <= je for js, je in jwts):
             continue  # JWTs have their own rule: other issuers' tokens are not findings
         decoded = decode_base64(text[s:e])
         if decoded is not None and _worth_splicing(decoded):
             out.append(Layer(s, e, decoded, "base64"))
+    return out
+
+
+def _holds_offset(offsets: list[int], s: int, e: int) -> bool:
+    i = bisect.bisect_left(offsets, s + 1)
+    return i < len(offsets) and offsets[i] <= e
+
+
+def _runs_after(text: str, keys: Sequence[int], reach: int = 4096) -> Iterator[tuple[int, int]]:
+    """Base64 runs from each key offset to the end of the next line."""
+    end = -1
+    for k in keys:
+        if k < end:
+            continue
+        nl = text.find("\n", k, k + reach)
+        nl2 = text.find("\n", nl + 1, nl + 1 + reach) if nl >= 0 else -1
+        end = min(len(text), k + reach) if nl2 < 0 else nl2
+        for s, e in _base64_runs(text[k:end]):
+            yield s + k, e + k
+
+
+def _runs_around(text: str, near: list[int], reach: int = 4096) -> list[tuple[int, int]] | None:
+    """The base64 runs around the offsets, each found in a window of its own: a blob with
+    thousands of base64 values and one signature costs one window, not all its runs. None
+    when a run reaches a window's edge (the caller then finds the runs of the whole text)."""
+    out: list[tuple[int, int]] = []
+    for h in near:
+        if out and h <= out[-1][1]:
+            continue
+        lo, hi = max(0, h - reach), min(len(text), h + reach)
+        for s, e in _base64_runs(text[lo:hi]):
+            s, e = s + lo, e + lo
+            if s < h <= e:
+                if (s == lo and lo > 0) or (e >= hi and hi < len(text)):
+                    return None
+                out.append((s, e))
+                break
     return out
 
 
@@ -142,8 +230,8 @@ def decode_base64(run: str) -> str | None:
         return None
     if not raw:
         return None
-    printable = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
-    if printable < 0.9 * len(raw):
+    unprintable = len(raw.translate(None, _PRINTABLE))  # deletes the printable bytes, in C
+    if unprintable > 0.1 * len(raw):
         return None
     return raw.decode("utf-8", errors="replace")
 
@@ -165,7 +253,7 @@ def _url_layers(text: str) -> list[Layer]:
         if len(run) > MAX_SPAN:
             continue
         decoded = urllib.parse.unquote_plus(run)
-        if decoded != run and interesting(decoded):
+        if decoded != run and _reveals(run, decoded):
             out.append(Layer(start, end, decoded, "url"))
     return out
 
@@ -177,17 +265,54 @@ def _last_delimiter(text: str, pos: int) -> int:
 
 
 def _json_layers(text: str) -> list[Layer]:
+    """JSON strings holding ``\\u`` escapes, found from the escapes outwards: a regex led by
+    the opening quote tries every string of a large JSON or pickle (~50 ms a megabyte)."""
     import json
 
     out: list[Layer] = []
-    for m in _JSON_U.finditer(text):
+    end = -1
+    for esc in _JSON_ESCAPE.finditer(text):
+        if esc.start() < end:
+            continue  # inside the string just decoded
+        start = _string_start(text, esc.start())
+        stop = _string_end(text, esc.end())
+        if start < 0 or stop < 0:
+            continue
+        end = stop + 1
         try:
-            decoded = json.loads(m.group(0))  # json: imported with the first escape seen
+            decoded = json.loads(text[start:end])  # json: imported with the first escape seen
         except ValueError:
             continue
-        if isinstance(decoded, str) and interesting(decoded):
-            out.append(Layer(m.start(), m.end(), '"' + decoded + '"', "json-escape"))
+        if isinstance(decoded, str) and _reveals(text[start:end], decoded):
+            out.append(Layer(start, end, '"' + decoded + '"', "json-escape"))
     return out
+
+
+def _string_start(text: str, pos: int) -> int:
+    """The opening quote of the JSON string holding ``pos`` (strings never span lines; a
+    string longer than ``_JSON_REACH`` is not decoded, which bounds the search)."""
+    line = max(text.rfind("\n", max(0, pos - _JSON_REACH), pos) + 1, pos - _JSON_REACH)
+    q = text.rfind('"', line, pos)
+    while q >= 0 and _escaped(text, q):
+        q = text.rfind('"', line, q)
+    return q
+
+
+def _string_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos, pos + _JSON_REACH)
+    limit = min(len(text), pos + _JSON_REACH) if nl < 0 else nl
+    q = text.find('"', pos, limit)
+    while q >= 0 and _escaped(text, q):
+        q = text.find('"', q + 1, limit)
+    return q
+
+
+def _escaped(text: str, q: int) -> bool:
+    """An odd number of backslashes before the quote escapes it."""
+    n = 0
+    while q - n - 1 >= 0 and text[q - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
 
 
 def _non_overlapping(layers: list[Layer]) -> list[Layer]:

@@ -12,15 +12,21 @@ git blobs alike).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from twscan.errors import TwscanError
+from twscan.record import FrozenRecord, set_field
 
 
-@dataclass(frozen=True)
-class PathGlobs:
+class PathGlobs(FrozenRecord):
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+
+    __slots__ = ("patterns", "_regex")
     patterns: tuple[str, ...]
     _regex: re.Pattern[str] | None
+
+    def __init__(self, patterns: tuple[str, ...], _regex: re.Pattern[str] | None) -> None:
+        set_field(self, "patterns", patterns)
+        set_field(self, "_regex", _regex)
 
     @classmethod
     def compile(cls, patterns: list[str] | tuple[str, ...], where: str = "exclude") -> PathGlobs:

@@ -35,7 +35,9 @@ def is_placeholder(value: str) -> bool:
     return _alternating(low) or _identifier(body)
 
 
-_CAMEL_WORD = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+|[A-Z]+")
+# Compiled by ``re`` (and kept in its cache) on first use: values made only of letters are rare,
+# and the commit hook imports this module on every commit.
+_CAMEL_WORD = r"[A-Z]{2,}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+|[A-Z]+"
 
 
 def _identifier(value: str) -> bool:
@@ -46,7 +48,7 @@ def _identifier(value: str) -> bool:
     """
     if any(c.isdigit() for c in value) or not value.isalpha():
         return False
-    words = _CAMEL_WORD.findall(value)
+    words = re.findall(_CAMEL_WORD, value)
     return len(words) >= 2 and all(len(w) >= 2 for w in words)
 
 

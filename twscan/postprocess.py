@@ -15,23 +15,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from twscan.baseline import Baseline
 from twscan.config import Config
 from twscan.model import Finding, Severity, Triage
+from twscan.record import Record
+
+if TYPE_CHECKING:  # twscan.baseline (hashlib, hmac, json) loads only when there is a baseline
+    from twscan.baseline import Baseline
 
 #: A finding's ``file`` as an absolute path, or None for what is not a path (``-`` for
 #: standard input, ``<commit message>``).
 Locate = Callable[[str], "str | None"]
 
 
-@dataclass
-class Policy:
-    config: Config = field(default_factory=Config)
-    baseline: Baseline | None = None
-    fail_on: Severity = Severity.LOW
-    locate: Locate = field(default=lambda path: None)
+def _nowhere(path: str) -> str | None:
+    return None
+
+
+class Policy(Record):
+    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.record`)."""
+
+    __slots__ = ("config", "baseline", "fail_on", "locate")
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        baseline: Baseline | None = None,
+        fail_on: Severity = Severity.LOW,
+        locate: Locate = _nowhere,
+    ) -> None:
+        self.config = Config() if config is None else config
+        self.baseline = baseline
+        self.fail_on = fail_on
+        self.locate = locate
 
 
 def triage(findings: list[Finding], policy: Policy) -> tuple[list[Finding], Triage]:

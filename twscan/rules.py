@@ -7,16 +7,15 @@ that must be found and counter-examples that must not, checked by ``twscan rules
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
-import string
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from twscan import __version__, usercache
 from twscan.errors import TwscanError
 from twscan.model import Severity
+from twscan.record import FrozenRecord, Record, set_field
 
 _RULE_KEYS = {
     "id", "title", "kind", "severity", "description", "pattern", "secret-group",
@@ -29,8 +28,11 @@ _TOP_KEYS = {"rules", "pairs", "vocabulary"}
 _CONTEXT_KEYS = {"key-names", "deny-names", "credential-words", "anchor-kind"}
 
 
-@dataclass(frozen=True)
-class ContextSpec:
+# The classes below are records, not dataclasses: the commit hook loads the rules on every
+# commit (see twscan.record for what dataclasses cost it).
+
+
+class ContextSpec(FrozenRecord):
     """What makes a bare value a credential: a match of such a rule counts only in context.
 
     ``key_names`` are regexes searched in the normalised key name (lower case, letters and
@@ -39,14 +41,31 @@ class ContextSpec:
     id of ``anchor_kind``.
     """
 
+    __slots__ = ("key_names", "deny_names", "credential_words", "anchor_kind")
     key_names: tuple[re.Pattern[str], ...]
     deny_names: tuple[re.Pattern[str], ...]
     credential_words: frozenset[str]
     anchor_kind: str | None
 
+    def __init__(
+        self,
+        key_names: tuple[re.Pattern[str], ...],
+        deny_names: tuple[re.Pattern[str], ...],
+        credential_words: frozenset[str],
+        anchor_kind: str | None,
+    ) -> None:
+        set_field(self, "key_names", key_names)
+        set_field(self, "deny_names", deny_names)
+        set_field(self, "credential_words", credential_words)
+        set_field(self, "anchor_kind", anchor_kind)
 
-@dataclass(frozen=True)
-class Rule:
+
+class Rule(FrozenRecord):
+    __slots__ = (
+        "id", "title", "kind", "severity", "description", "pattern", "bpattern", "secret_group",
+        "boundary", "placeholder_check", "mixed_case", "keywords", "examples",
+        "counter_examples", "context", "check", "source",
+    )
     id: str
     title: str
     kind: str
@@ -54,20 +73,58 @@ class Rule:
     description: str
     pattern: re.Pattern[str]
     bpattern: re.Pattern[bytes] | None  # the pattern on bytes for the gate; None if not ASCII
-    secret_group: int | str = 0
-    boundary: bool = True
-    placeholder_check: bool = True
-    mixed_case: bool = False
-    keywords: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    counter_examples: tuple[str, ...] = ()
-    context: ContextSpec | None = None
-    check: str | None = None  # a named structural check (twscan/checks.py) a match must pass
-    source: str = ""
+    secret_group: int | str
+    boundary: bool
+    placeholder_check: bool
+    mixed_case: bool
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    context: ContextSpec | None
+    check: str | None  # a named structural check (twscan/checks.py) a match must pass
+    source: str
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        kind: str,
+        severity: Severity,
+        description: str,
+        pattern: re.Pattern[str],
+        bpattern: re.Pattern[bytes] | None,
+        secret_group: int | str = 0,
+        boundary: bool = True,
+        placeholder_check: bool = True,
+        mixed_case: bool = False,
+        keywords: tuple[str, ...] = (),
+        examples: tuple[str, ...] = (),
+        counter_examples: tuple[str, ...] = (),
+        context: ContextSpec | None = None,
+        check: str | None = None,
+        source: str = "",
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "title", title)
+        set_field(self, "kind", kind)
+        set_field(self, "severity", severity)
+        set_field(self, "description", description)
+        set_field(self, "pattern", pattern)
+        set_field(self, "bpattern", bpattern)
+        set_field(self, "secret_group", secret_group)
+        set_field(self, "boundary", boundary)
+        set_field(self, "placeholder_check", placeholder_check)
+        set_field(self, "mixed_case", mixed_case)
+        set_field(self, "keywords", keywords)
+        set_field(self, "examples", examples)
+        set_field(self, "counter_examples", counter_examples)
+        set_field(self, "context", context)
+        set_field(self, "check", check)
+        set_field(self, "source", source)
 
 
-@dataclass(frozen=True)
-class PairRule:
+class PairRule(FrozenRecord):
+    __slots__ = ("id", "title", "severity", "secret_kind", "id_kind", "description")
     id: str
     title: str
     severity: Severity
@@ -75,20 +132,51 @@ class PairRule:
     id_kind: str
     description: str
 
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        severity: Severity,
+        secret_kind: str,
+        id_kind: str,
+        description: str,
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "title", title)
+        set_field(self, "severity", severity)
+        set_field(self, "secret_kind", secret_kind)
+        set_field(self, "id_kind", id_kind)
+        set_field(self, "description", description)
 
-@dataclass
-class Vocabulary:
-    generic: set[str] = field(default_factory=set)
-    deny: set[str] = field(default_factory=set)
-    vendor: set[str] = field(default_factory=set)
+
+class Vocabulary(Record):
+    __slots__ = ("generic", "deny", "vendor")
+
+    def __init__(
+        self,
+        generic: set[str] | None = None,
+        deny: set[str] | None = None,
+        vendor: set[str] | None = None,
+    ) -> None:
+        self.generic: set[str] = set() if generic is None else generic
+        self.deny: set[str] = set() if deny is None else deny
+        self.vendor: set[str] = set() if vendor is None else vendor
 
 
-@dataclass
-class RuleSet:
-    rules: list[Rule] = field(default_factory=list)
-    pairs: list[PairRule] = field(default_factory=list)
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)
-    files: list[str] = field(default_factory=list)
+class RuleSet(Record):
+    __slots__ = ("rules", "pairs", "vocabulary", "files")
+
+    def __init__(
+        self,
+        rules: list[Rule] | None = None,
+        pairs: list[PairRule] | None = None,
+        vocabulary: Vocabulary | None = None,
+        files: list[str] | None = None,
+    ) -> None:
+        self.rules: list[Rule] = [] if rules is None else rules
+        self.pairs: list[PairRule] = [] if pairs is None else pairs
+        self.vocabulary = Vocabulary() if vocabulary is None else vocabulary
+        self.files: list[str] = [] if files is None else files
 
     def extend(self, other: RuleSet) -> None:
         known = {r.id for r in self.rules} | {p.id for p in self.pairs}
@@ -116,7 +204,11 @@ def load_ruleset(extra: list[Path] | tuple[Path, ...] = (), builtin: bool = True
     paths: list[Path] = []
     if builtin:
         d = builtin_rules_dir()
-        paths.extend(sorted(d.glob("*.toml")))
+        try:  # not Path.glob: its pattern machinery is a cost every commit would pay
+            names = sorted(n for n in os.listdir(d) if n.endswith(".toml"))
+        except OSError:
+            names = []
+        paths.extend(d / n for n in names)
         if not paths:
             raise TwscanError(f"no built-in rules found in {d}")
     paths.extend(extra)
@@ -126,16 +218,59 @@ def load_ruleset(extra: list[Path] | tuple[Path, ...] = (), builtin: bool = True
 
 
 def load_file(path: Path) -> RuleSet:
+    """The rules of one TOML file, validated.
+
+    The commit hook loads the rules on every commit, and reading TOML cost it ~5 ms (the
+    parser's import and the parse); so the parsed data is kept in the user cache, keyed by
+    the file's absolute path, size and modification time and by the twscan version, and a
+    later run reads it back with ``marshal`` (~0.1 ms). Cached or not, the data goes through
+    the same validation before any rule is built.
+    """
+    key = _cache_key(path)
+    if key is not None:
+        cached = usercache.load_data(_cache_name(key), key)
+        if isinstance(cached, dict):
+            return parse_ruleset(cached, str(path))
+    data = _read_toml(path)
+    rs = parse_ruleset(data, str(path))  # validates: only valid data is ever stored
+    if key is not None:
+        usercache.store_data(_cache_name(key), key, data)
+    return rs
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    import tomllib  # only when the cache cannot answer
+
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
         raise TwscanError(f"rules file not found: {path}") from None
     except OSError as e:
         raise TwscanError(f"cannot read rules file {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise TwscanError(f"rules file {path} is not valid TOML: {e}") from None
-    return parse_ruleset(data, str(path))
+
+
+def _cache_key(path: Path) -> usercache.Key | None:
+    """What the parsed data of a rules file depends on; None when the file cannot be looked
+    at (reading it then reports why). Stat before reading: a change in between makes the
+    stored key stale rather than the stored data."""
+    try:
+        where = os.path.abspath(path)
+        st = os.stat(where)
+    except (OSError, ValueError):
+        return None
+    return ("twscan-rules", 1, __version__, where, st.st_size, st.st_mtime_ns)
+
+
+def _cache_name(key: usercache.Key) -> str:
+    """One cache file per rules file, named by a checksum of its path (the key inside
+    decides; two paths with the same checksum only take turns)."""
+    import binascii  # already loaded (by base64) on the hook's path
+
+    where = str(key[3]).encode("utf-8", "surrogateescape")
+    return f"rules-{binascii.crc32(where):08x}.marshal"
 
 
 def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
@@ -298,12 +433,24 @@ def _severity(raw: dict[str, object], where: str) -> Severity:
 
 
 # --- examples -----------------------------------------------------------------------------
+# Only ``twscan rules --check`` and the tests expand examples: ``secrets`` is imported here, in
+# the functions, so that loading the rules (every commit) does not pay for it.
 
-_PLACEHOLDER = re.compile(r"\{(AC|SK|hex32|alnum32|sendgrid|twilio_jwt|other_jwt)\}")
+_PLACEHOLDER = r"\{(AC|SK|hex32|alnum32|sendgrid|twilio_jwt|other_jwt)\}"
+# string.ascii_letters + string.digits, without importing string
+_LETTERS_DIGITS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _hex32() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
 
 
 def _alnum32() -> str:
-    alphabet = string.ascii_letters + string.digits
+    import secrets
+
+    alphabet = _LETTERS_DIGITS
     while True:
         v = "".join(secrets.choice(alphabet) for _ in range(32))
         kinds = (str.isupper, str.islower, str.isdigit)
@@ -312,7 +459,9 @@ def _alnum32() -> str:
 
 
 def _sendgrid() -> str:
-    alphabet = string.ascii_letters + string.digits + "_-"
+    import secrets
+
+    alphabet = _LETTERS_DIGITS + "_-"
 
     def part(n: int) -> str:
         return "".join(secrets.choice(alphabet) for _ in range(n))
@@ -324,6 +473,7 @@ def make_jwt(header: dict[str, object], payload: dict[str, object]) -> str:
     """An unsigned-looking JWT for examples and tests (the signature is random bytes)."""
     import base64
     import json
+    import secrets
 
     def enc(obj: object) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
@@ -335,7 +485,7 @@ def make_jwt(header: dict[str, object], payload: dict[str, object]) -> str:
 def _twilio_jwt() -> str:
     import time
 
-    key, sid = "SK" + secrets.token_hex(16), "AC" + secrets.token_hex(16)
+    key, sid = "SK" + _hex32(), "AC" + _hex32()
     now = int(time.time())
     payload = {"jti": f"{key}-{now}", "iss": key, "sub": sid, "exp": now + 3600,
                "grants": {"identity": "alice", "voice": {"incoming": {"allow": True}}}}
@@ -349,9 +499,9 @@ def _other_jwt() -> str:
 _GENERATORS: dict[str, Callable[[], str]] = {
     "twilio_jwt": _twilio_jwt,
     "other_jwt": _other_jwt,
-    "AC": lambda: "AC" + secrets.token_hex(16),
-    "SK": lambda: "SK" + secrets.token_hex(16),
-    "hex32": lambda: secrets.token_hex(16),
+    "AC": lambda: "AC" + _hex32(),
+    "SK": lambda: "SK" + _hex32(),
+    "hex32": _hex32,
     "alnum32": _alnum32,
     "sendgrid": _sendgrid,
 }
@@ -367,4 +517,4 @@ def expand_example(template: str) -> tuple[str, dict[str, str]]:
             values[name] = _GENERATORS[name]()
         return values[name]
 
-    return _PLACEHOLDER.sub(sub, template), values
+    return re.sub(_PLACEHOLDER, sub, template), values

@@ -10,16 +10,24 @@ never the token.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+
+from twscan.record import FrozenRecord, set_field
 
 _SNIFF = 4096
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(FrozenRecord):
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+
+    __slots__ = ("text", "encoding", "binary")
     text: str
     encoding: str  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "binary", "utf-8+invalid"
     binary: bool
+
+    def __init__(self, text: str, encoding: str, binary: bool) -> None:
+        set_field(self, "text", text)
+        set_field(self, "encoding", encoding)
+        set_field(self, "binary", binary)
 
 
 def sniff_utf16(data: bytes) -> str | None:

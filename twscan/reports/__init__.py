@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from twscan.model import Finding, ScanSummary
+from twscan.record import Record
 
 FORMATS = ("text", "json", "sarif", "github")
 
 
-@dataclass
-class ReportOptions:
-    show_secrets: bool = False
-    lang: str = "en"
-    color: bool = False
-    rules: list[object] = field(default_factory=list)  # Rule / PairRule, for SARIF metadata
-    extra_sections: dict[str, object] = field(default_factory=dict)  # e.g. "exposure" results
+class ReportOptions(Record):
+    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.record`)."""
+
+    __slots__ = ("show_secrets", "lang", "color", "rules", "extra_sections")
+
+    def __init__(
+        self,
+        show_secrets: bool = False,
+        lang: str = "en",
+        color: bool = False,
+        rules: list[object] | None = None,
+        extra_sections: dict[str, object] | None = None,
+    ) -> None:
+        self.show_secrets = show_secrets
+        self.lang = lang
+        self.color = color
+        self.rules: list[object] = [] if rules is None else rules  # Rule / PairRule, for SARIF
+        # e.g. "exposure" results
+        self.extra_sections: dict[str, object] = {} if extra_sections is None else extra_sections
 
 
 def render(findings: list[Finding], summary: ScanSummary, fmt: str, opts: ReportOptions) -> str:

@@ -6,7 +6,6 @@ finding are always present (``null`` when not applicable) so consumers need no e
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from twscan import __version__
@@ -119,4 +118,6 @@ def render_json(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
     doc["summary"].update(triage_dict(findings, summary.triage, opts, msg))
     for k, v in opts.extra_sections.items():
         doc[k] = v
+    import json  # here: the text report borrows reason_text from this module on every commit
+
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

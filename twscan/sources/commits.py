@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from twscan import git
 from twscan.errors import TwscanError
@@ -246,7 +246,7 @@ def scan_commits(
             if key not in reported:
                 reported.add(key)
                 # a copy: one scanned blob can be reported at several commits
-                findings.append(replace(f, file=path, commit=commit, extra=dict(f.extra)))
+                findings.append(f.replace(file=path, commit=commit, extra=dict(f.extra)))
 
     for c in commits:
         report(cache.found.get(c.info.sha.encode(), []), MESSAGE_PATH, c.info, set())

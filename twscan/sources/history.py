@@ -26,7 +26,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from twscan import git
@@ -466,7 +466,7 @@ def _report(
             occurrences=len(places) - 1,
             in_head=value in held,
         )
-        findings.append(replace(rep, file=first.path, commit=info, extra=extra))
+        findings.append(rep.replace(file=first.path, commit=info, extra=extra))
     return findings
 
 

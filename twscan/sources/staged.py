@@ -2,9 +2,10 @@
 
 The index is what gets committed, so it is read rather than the work tree: a secret staged and
 then deleted from the file is still blocked, an unstaged one is not the commit's business.
-This runs inside a commit hook, so it costs two git processes in the common case (the raw diff
-and one ``cat-file`` of the staged blobs) and a third only when something was found and the old
-blobs are needed to tell a new secret from one already committed.
+This runs inside a commit hook, so it costs two git processes, started side by side: the raw
+diff, and one ``cat-file`` that reads the staged blobs and, only when something was found, the
+blobs they replace, to tell a new secret from one already committed. (A merge being concluded
+costs a third, to list the commits merged in.)
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from twscan.sources import BlobScanner, introduced, secret_values
 Repo = str | os.PathLike[str]
 
 _READ_AT_ONCE = 64
+# Asked for beside the old blobs: whether a merge is being concluded, without a git process of
+# its own in the common case that none is.
+_MERGE_HEAD = b"MERGE_HEAD"
 
 # -M: a renamed file is compared with its source, so moving a file with an old secret passes.
 # No `HEAD` argument: on an unborn branch git then diffs the index against the empty tree.
@@ -47,46 +51,51 @@ def scan_staged(
     started = time.perf_counter()
     summary = ScanSummary()
     todo: list[RawEntry] = []
-    for e in staged_changes(repo):
-        if e.is_deletion or e.status[:1] == b"U":
-            continue
-        if e.is_gitlink:
-            summary.skipped.append((git.display_path(e.path), "submodule: scan it on its own"))
-            continue
-        if e.old_oids and e.old_oids[0] == e.new_oid:
-            continue  # rename or mode change: the content is what HEAD already has
-        todo.append(e)
-
     candidates: list[tuple[RawEntry, list[Finding]]] = []
-    for e, data in _staged_blobs(todo, repo):
-        if max_size is not None and len(data) > max_size:
-            reason = f"larger than the size limit ({len(data)} > {max_size} bytes)"
-            summary.skipped.append((git.display_path(e.path), reason))
-            continue
-        summary.files_scanned += 1
-        summary.bytes_scanned += len(data)
-        found = scanner.scan_bytes(data, git.display_path(e.path))
-        if found:
-            candidates.append((e, found))
+    # The object reader starts now: its git's start-up overlaps the diff's run.
+    with git.ObjectReader(cwd=repo) as reader:
+        for e in staged_changes(repo):
+            if e.is_deletion or e.status[:1] == b"U":
+                continue
+            if e.is_gitlink:
+                skipped = (git.display_path(e.path), "submodule: scan it on its own")
+                summary.skipped.append(skipped)
+                continue
+            if e.old_oids and e.old_oids[0] == e.new_oid:
+                continue  # rename or mode change: the content is what HEAD already has
+            todo.append(e)
 
-    findings: list[Finding] = []
-    if candidates:
-        old = _old_values(scanner, candidates, repo)
-        for e, found in candidates:
-            findings.extend(introduced(found, old.get(e.path, set())))
+        for e, data in _staged_blobs(todo, repo, reader):
+            if max_size is not None and len(data) > max_size:
+                reason = f"larger than the size limit ({len(data)} > {max_size} bytes)"
+                summary.skipped.append((git.display_path(e.path), reason))
+                continue
+            summary.files_scanned += 1
+            summary.bytes_scanned += len(data)
+            found = scanner.scan_bytes(data, git.display_path(e.path))
+            if found:
+                candidates.append((e, found))
+
+        findings: list[Finding] = []
+        if candidates:
+            old = _old_values(scanner, candidates, repo, reader)
+            for e, found in candidates:
+                findings.extend(introduced(found, old.get(e.path, set())))
     findings.sort(key=lambda f: (f.file, f.line, f.column))
     summary.duration_s = time.perf_counter() - started
     return findings, summary
 
 
-def _staged_blobs(todo: list[RawEntry], repo: Repo) -> Iterator[tuple[RawEntry, bytes]]:
+def _staged_blobs(
+    todo: list[RawEntry], repo: Repo, reader: git.ObjectReader
+) -> Iterator[tuple[RawEntry, bytes]]:
     """The staged content of each entry: one read for a typical commit, a stream for a huge one.
 
     A commit of a few files is read with a single ``cat-file`` call (the fastest way for a
     hook); past ``_READ_AT_ONCE`` files the blobs are streamed so memory stays flat.
     """
     if len(todo) <= _READ_AT_ONCE:
-        blobs = git.read_objects([e.new_oid for e in todo], cwd=repo)
+        blobs = reader.read([e.new_oid for e in todo])
         for e in todo:
             obj = blobs.get(e.new_oid)
             if obj is None:
@@ -96,14 +105,17 @@ def _staged_blobs(todo: list[RawEntry], repo: Repo) -> Iterator[tuple[RawEntry, 
     by_oid: dict[bytes, list[RawEntry]] = {}
     for e in todo:
         by_oid.setdefault(e.new_oid, []).append(e)
-    with git.BatchReader(list(by_oid), cwd=repo) as reader:
-        for obj in reader:
+    with git.BatchReader(list(by_oid), cwd=repo) as stream:
+        for obj in stream:
             for e in by_oid[obj.oid]:
                 yield e, obj.data
 
 
 def _old_values(
-    scanner: BlobScanner, candidates: list[tuple[RawEntry, list[Finding]]], repo: Repo
+    scanner: BlobScanner,
+    candidates: list[tuple[RawEntry, list[Finding]]],
+    repo: Repo,
+    reader: git.ObjectReader,
 ) -> dict[bytes, set[str]]:
     """Per staged path, the secret values its replaced blob(s) already held.
 
@@ -111,14 +123,19 @@ def _old_values(
     concluded, each ``MERGE_HEAD`` side's blob at the path counts as old too: content merged in
     from another branch was committed there already, and the merge does not introduce it.
     """
-    heads = _merge_heads(repo)
     wanted: dict[bytes, list[bytes]] = {}
     for e, _ in candidates:
-        names = [oid for oid in e.old_oids if not git.is_zero(oid)]
-        if b"\n" not in e.path:
-            names += [head + b":" + e.path for head in heads]
-        wanted[e.path] = names
-    objects = git.read_objects([n for names in wanted.values() for n in names], cwd=repo)
+        wanted[e.path] = [oid for oid in e.old_oids if not git.is_zero(oid)]
+    replaced = [oid for oids in wanted.values() for oid in oids]
+    objects = reader.read([*replaced, _MERGE_HEAD])
+    if objects.pop(_MERGE_HEAD, None) is not None:  # a merge is being concluded (rarely)
+        heads = _merge_heads(repo)
+        sides: list[bytes] = []
+        for e, _ in candidates:
+            if b"\n" not in e.path:
+                wanted[e.path] += [head + b":" + e.path for head in heads]
+                sides += [head + b":" + e.path for head in heads]
+        objects.update(reader.read(sides))
     old: dict[bytes, set[str]] = {}
     for e, _ in candidates:
         values: set[str] = set()
