@@ -176,7 +176,8 @@ class Detector:
         that none stands apart as in text (see :meth:`_holds_value`); ``b64_near`` where the
         gate saw encoded signatures; ``depth`` counts the decoding layers this text already
         sits under."""
-        findings = self._scan_plain(text, path, encoding, gate, values)
+        low: list[str] = []  # the lower-cased text, made once if needed (see _lowered)
+        findings = self._scan_plain(text, path, encoding, gate, values, low)
         if depth < self.max_decode_depth:
             # URL and JSON escapes change a text only where they hide a letter or digit or sit
             # next to a value; base64 only where the gate saw an encoded signature.
@@ -186,7 +187,7 @@ class Detector:
             b64 = gate is None or gate.encoded
             keys: list[int] | None = None
             if b64 and b64_near is not None and gate is not None and gate.keywords:
-                hits = _keyword_hits(_lowered(text, []), self.keywords)
+                hits = _keyword_hits(_lowered(text, low), self.keywords)
                 keys = sorted(o for offsets in hits.values() for o in offsets)
             found = layers.find_layers(text, plain, b64, b64_near, keys) if plain or b64 else []
             if found:
@@ -199,7 +200,8 @@ class Detector:
         path: str,
         encoding: str | None,
         gate: GateResult | None,
-        values: bool = True,
+        values: bool,
+        low: list[str],
     ) -> list[Finding]:
         binary = encoding == "binary"
         ids: dict[str, list[tuple[int, int]]] = {}
@@ -229,7 +231,6 @@ class Detector:
         if self.contextual and values:
             for v in ids.values():
                 v.sort()
-            low: list[str] = []  # the lower-cased text, made once if needed
             candidates = self._values(text, ids, binary, low)
             if candidates:
                 raws.extend(self._contextual(text, ids, candidates, binary, low))
