@@ -57,6 +57,23 @@ def test_binary_file_strings_are_scanned(detector: Detector) -> None:
     assert all(f.encoding == "binary" for f in found)
 
 
+def test_pickled_class_names_are_not_api_secrets(detector: Detector) -> None:
+    """Sphinx doctrees pickle index entries as a length byte glued to the name: 's' (115) +
+    a 31-letter CamelCase class name is 32 mixed-case letters beside "twilio" and "key". A
+    random secret pickled the same way is still found."""
+    names = ["WorkersCumulativeStatisticsList", "ParticipantConversationInstance"]
+    secret = creds.api_secret()
+    entries = b"".join(
+        b"\x8c\x07entries\x94]\x94(hd\x8c" + bytes([len(n) + 84]) + n.encode()
+        + b" (class in twilio.rest.taskrouter)\x94api key\x94"
+        for n in names
+    )  # fmt: skip
+    data = b"\x80\x05\x95\x01\x00\x01\x00\x00" + entries
+    assert detector.scan_bytes(data, "worker.doctree") == []
+    planted = data + b"\x8c\x0etwilio_api_key_secret\x94\x8c\x20" + secret.encode() + b"\x94"
+    assert secret in {f.secret for f in detector.scan_bytes(planted, "worker.doctree")}
+
+
 def test_secret_deep_in_large_minified_bundle(detector: Detector) -> None:
     sid, tok = creds.account_sid(), creds.auth_token()
     rnd = random.Random(7)

@@ -9,7 +9,6 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -122,16 +121,18 @@ class Detector:
         return self.gate.check(data).any
 
     # -- scanning ----------------------------------------------------------------------------
-    def scan_bytes(self, data: bytes, path: str) -> list[Finding]:
+    def scan_bytes(self, data: bytes | memoryview, path: str) -> list[Finding]:
         gate: GateResult | None = None
         if sniff_utf16(data) is None:
             gate = self.gate.check(data)
             if not gate.any:
                 return []
+        if not isinstance(data, bytes):
+            data = data.tobytes()  # a view into a reader's buffer, worth a closer look
         values = text_values = True
         if gate is not None:
             values, text_values = self._value_flags(gate, data, is_binary(data))
-            layered = gate.keywords and (gate.escaped or text_values)
+            layered = bool(gate.keywords) and (gate.escaped or text_values)
             if not (gate.rules or gate.encoded or values or layered):
                 return []  # keywords, no value: decoding the text would find nothing
         d = decode(data)
@@ -182,7 +183,7 @@ class Detector:
             # URL and JSON escapes change a text only where they hide a letter or digit or sit
             # next to a value; base64 only where the gate saw an encoded signature.
             plain = gate is None or (
-                (bool(gate.rules) or gate.keywords) and (gate.escaped or text_values)
+                bool(gate.rules or gate.keywords) and (gate.escaped or text_values)
             )
             b64 = gate is None or gate.encoded
             keys: list[int] | None = None
@@ -233,7 +234,10 @@ class Detector:
                 v.sort()
             candidates = self._values(text, ids, binary, low)
             if candidates:
-                raws.extend(self._contextual(text, ids, candidates, binary, low))
+                # The gate saw these very bytes; where a character is a byte and lower-casing
+                # makes no ASCII letter of another, its keywords are the text's.
+                present = gate.keywords if gate is not None and (binary or text.isascii()) else None
+                raws.extend(self._contextual(text, ids, candidates, binary, low, present))
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
@@ -332,7 +336,6 @@ class Detector:
         ``aaaa…``) before any keyword is looked for or any context judged.
         """
         class_runs = _ClassRuns(text)
-        glued: list[int] | None = None
         values: dict[str, list[tuple[int, int]]] = {}
         for rule in self.contextual:
             runs = class_runs.get(rule, text)
@@ -340,10 +343,8 @@ class Detector:
                 # Inside a run of letters and digits a value can only start where a name
                 # ending in a credential word ends (see _bounded_binary): try those starts
                 # and each run's first, not every position of every long run.
-                if glued is None:
-                    glued = _glued_ends(_lowered(text, low))
                 matches: Iterable[re.Match[str] | None] = (
-                    rule.pattern.match(text, st, hi) for st, hi in _run_starts(runs, glued)
+                    rule.pattern.match(text, st, hi) for st, hi in _run_starts(text, runs)
                 )
             else:
                 matches = (
@@ -370,12 +371,15 @@ class Detector:
         values: dict[str, list[tuple[int, int]]],
         binary: bool,
         lowered: list[str],
+        present: frozenset[str] | None = None,
     ) -> list[_Raw]:
-        """The values that their context makes credentials."""
+        """The values that their context makes credentials; ``present``, when known, the
+        keywords that occur (the others are not counted)."""
         anchors = [s for k in self.anchor_kinds if k for s, _ in ids.get(k, ())]
         low = _lowered(text, lowered)
         # Counting is one C call per keyword; offsets are only needed where hits are sparse.
-        counts = {k: n for k in self.keywords if (n := low.count(k))}
+        keywords = self.keywords if present is None else sorted(present)
+        counts = {k: n for k in keywords if (n := low.count(k))}
         if not anchors and not counts:
             return []
         hits_by_kw: dict[str, list[int]] | None = None
@@ -779,28 +783,22 @@ def _lowered(text: str, memo: list[str]) -> str:
     return memo[0]
 
 
-def _glued_ends(low: str) -> list[int]:
-    """Sorted offsets where a credential word (a name's last word) ends, in binary data."""
-    ends: list[int] = []
-    for w in _NAME_ENDS:
-        i = low.find(w)
-        while i >= 0:
-            ends.append(i + len(w))
-            i = low.find(w, i + 1)
-    ends.sort()
-    return ends
-
-
-def _run_starts(
-    runs: list[tuple[int, int]], glued: list[int]
-) -> Iterator[tuple[int, int]]:
-    """Each run's start, and the glued-name ends inside it: ``(start, run end)``."""
+def _run_starts(text: str, runs: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Each run's start, and where a credential word (a name's last word) ends inside it:
+    ``(start, run end)``, in order. The words are letters, so they lie wholly inside a run or
+    outside it: only the runs are lower-cased and searched, not a whole pickle."""
     for lo, hi in runs:
         yield lo, hi
-        i = bisect.bisect_right(glued, lo)
-        while i < len(glued) and glued[i] < hi:
-            yield glued[i], hi
-            i += 1
+        seg = text[lo:hi].lower()
+        ends: set[int] = set()
+        for w in _NAME_ENDS:
+            i = seg.find(w)
+            while i >= 0:
+                if i + len(w) < len(seg):
+                    ends.add(lo + i + len(w))
+                i = seg.find(w, i + 1)
+        for end in sorted(ends):
+            yield end, hi
 
 
 def _bounded_binary(text: str, s: int, e: int, rule: Rule) -> bool:
@@ -828,5 +826,17 @@ def _glued_name(text: str, s: int) -> bool:
 
 
 def _mixed(value: str) -> bool:
-    return any(c.isupper() for c in value) and any(c.islower() for c in value)
+    """Upper and lower case as a random token has them, not as a CamelCase name does.
+
+    A name has its capitals in words: letters only, about one capital in six. Sphinx's
+    pickled doctrees glue a length byte to 31-letter class names (``\\x8c`` ``s`` +
+    ``WorkersCumulativeStatisticsList``), 32 letters beside "twilio" on every page; in
+    twilio-python's history that was 45 false findings. A random 32-character token has no
+    digit after its first character with probability (52/62)**31 = 0.4 %, and then at most one
+    capital in four with probability 0.17 %: about 7 in a million real secrets look like this.
+    """
+    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+        return False
+    core = value[1:]
+    return not (core.isalpha() and 4 * sum(c.isupper() for c in core) <= len(core))
 

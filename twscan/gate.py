@@ -42,13 +42,15 @@ class GateResult:
     def __init__(
         self,
         rules: frozenset[str],
-        keywords: bool,
+        keywords: frozenset[str],
         encoded: bool = False,
         loose: bool = False,
         escaped: bool = False,
     ):
         self.rules = rules  # ids of pattern rules that matched (always-run rules included)
-        self.keywords = keywords  # a keyword of a contextual rule occurs
+        # The keywords of contextual rules that occur (lower-cased): only these need counting
+        # in the text, and in Twilio's own code that is "twilio" alone rather than all 17.
+        self.keywords = keywords
         self.encoded = encoded  # something may hide under base64 (see layers.b64_signatures)
         self.loose = loose  # a run of 32+ letters and digits: where a contextual value can be
         self.escaped = escaped  # a letter or digit written as %XX or \\u00XX (hidden by escaping)
@@ -56,16 +58,17 @@ class GateResult:
     @property
     def any(self) -> bool:
         """Can anything be found? Keywords alone cannot: a contextual rule needs a value."""
-        return bool(self.rules) or self.encoded or (self.keywords and (self.loose or self.escaped))
+        value = self.loose or self.escaped
+        return bool(self.rules) or self.encoded or (bool(self.keywords) and value)
 
     def __repr__(self) -> str:
         return (
-            f"GateResult(rules={sorted(self.rules)}, keywords={self.keywords}, "
+            f"GateResult(rules={sorted(self.rules)}, keywords={sorted(self.keywords)}, "
             f"encoded={self.encoded}, loose={self.loose}, escaped={self.escaped})"
         )
 
 
-NOTHING = GateResult(frozenset(), False)
+NOTHING = GateResult(frozenset(), frozenset())
 _B64_MIN = 20
 _B64_TABLE = bytes(
     1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/_-") else 0 for c in range(256)
@@ -131,7 +134,7 @@ _ALNUM_TABLE = bytes(
 
 
 class Gate(Protocol):
-    def check(self, data: bytes) -> GateResult: ...
+    def check(self, data: bytes | memoryview) -> GateResult: ...
 
     def encoded_at(self, data: bytes) -> list[int] | None:
         """Where encoded signatures end, or None: unknown, decode every run."""
@@ -151,11 +154,14 @@ class ReGate:
     ):
         self._signatures = decode or bool(signatures)
         self._plain = [(r.id, r.bpattern) for r in plain]
-        self._kw = tuple(k.lower().encode() for k in keywords)
+        self._kw = tuple((k.lower().encode(), k.lower()) for k in keywords)
 
-    def check(self, data: bytes) -> GateResult:
+    def check(self, data: bytes | memoryview) -> GateResult:
+        if not isinstance(data, bytes):
+            data = data.tobytes()
         hit = frozenset(rid for rid, p in self._plain if p is None or p.search(data))
-        kw = bool(self._kw) and _has_keyword(data.lower(), self._kw)
+        low = data.lower() if self._kw else b""
+        kw = frozenset(k for b, k in self._kw if b in low)
         # Without Hyperscan, any long base64-alphabet run counts as possibly encoded: the slow
         # path is the thorough one.
         enc = self._signatures and _has_run(data, _B64_TABLE, _B64_MIN)
@@ -169,10 +175,6 @@ class ReGate:
         return None  # the thorough path: every base64 run is decoded
 
 
-def _has_keyword(low: bytes, keywords: tuple[bytes, ...]) -> bool:
-    return any(k in low for k in keywords)
-
-
 def _has_run(data: bytes, table: bytes, n: int) -> bool:
     return data.translate(table).find(b"\x01" * n) >= 0
 
@@ -182,7 +184,7 @@ def _re_escaped() -> re.Pattern[bytes]:
     return re.compile(b"|".join(_ESCAPED))
 
 
-_KEYWORD, _ENCODED, _LOOSE_HIT, _ESCAPED_HIT = "\0keyword", "\0encoded", "\0loose", "\0escaped"
+_KEYWORD, _ENCODED, _LOOSE_HIT, _ESCAPED_HIT = "\0k", "\0encoded", "\0loose", "\0escaped"
 
 
 class HyperscanGate:
@@ -221,7 +223,7 @@ class HyperscanGate:
                 continue
             add(pattern, r.id)
         for k in keywords:
-            add(re.escape(k.encode()), _KEYWORD, single | hyperscan.HS_FLAG_CASELESS)
+            add(re.escape(k.encode()), _KEYWORD + k.lower(), single | hyperscan.HS_FLAG_CASELESS)
         for sig in signatures:
             add(re.escape(sig), _ENCODED)
         if keywords:
@@ -229,6 +231,11 @@ class HyperscanGate:
             for e in _ESCAPED:
                 add(e, _ESCAPED_HIT)
         self._signatures = list(signatures)
+        self._seen: set[int] = set()
+        self._results: dict[frozenset[int], GateResult] = {}
+        self._on_match = _collector(self._seen)
+        always = frozenset(self._always)
+        self._nothing = GateResult(always, frozenset()) if always else NOTHING
         self._sig_db: Any = None
         self._db: Any = None
         if cached is not None:
@@ -240,21 +247,30 @@ class HyperscanGate:
             self._db = db
             _cache_store(hyperscan, plain, keywords, signatures, db, self._always)
 
-    def check(self, data: bytes) -> GateResult:
-        if self._db is None:
-            return GateResult(frozenset(self._always), False) if self._always else NOTHING
-        seen: set[str] = set(self._always)
-        tags = self._tags
+    def check(self, data: bytes | memoryview) -> GateResult:
+        # One callback and one set for the gate's life: a history scan checks ~100,000 blobs.
+        seen = self._seen
+        seen.clear()
+        if self._db is not None:
+            self._db.scan(data, match_event_handler=self._on_match)
+        if not seen:
+            return self._nothing
+        key = frozenset(seen)
+        result = self._results.get(key)
+        if result is None:  # a repository has a few dozen distinct answers: each made once
+            if len(self._results) >= 4096:
+                self._results.clear()
+            result = self._results[key] = self._result(key)
+        return result
 
-        def on_match(idx: int, _start: int, _end: int, _fl: int, _ctx: object) -> None:
-            seen.add(tags[idx])
-
-        self._db.scan(data, match_event_handler=on_match)
-        rules = frozenset(t for t in seen if t[0] != "\0")
-        kw, enc = _KEYWORD in seen, _ENCODED in seen
+    def _result(self, seen: frozenset[int]) -> GateResult:
+        tags = [self._tags[i] for i in seen]
+        rules = frozenset(t for t in tags if t[0] != "\0").union(self._always)
+        kw = frozenset(t[2:] for t in tags if t.startswith(_KEYWORD))
+        enc = _ENCODED in tags
         if not (rules or kw or enc):
             return NOTHING
-        return GateResult(rules, kw, enc, _LOOSE_HIT in seen, _ESCAPED_HIT in seen)
+        return GateResult(rules, kw, enc, _LOOSE_HIT in tags, _ESCAPED_HIT in tags)
 
     def encoded_at(self, data: bytes) -> list[int] | None:
         """Sorted end offsets of the encoded signatures in ``data`` (for a blob the gate
@@ -275,6 +291,15 @@ class HyperscanGate:
         self._sig_db.scan(data, match_event_handler=on_match)
         ends.sort()
         return ends
+
+
+def _collector(seen: set[int]) -> Callable[[int, int, int, int, object], None]:
+    add = seen.add
+
+    def on_match(idx: int, _start: int, _end: int, _fl: int, _ctx: object) -> None:
+        add(idx)
+
+    return on_match
 
 
 def _signature_db(hyperscan: Any, signatures: Sequence[bytes]) -> Any:

@@ -30,12 +30,12 @@ class Decoded(FrozenRecord):
         set_field(self, "binary", binary)
 
 
-def sniff_utf16(data: bytes) -> str | None:
-    if data.startswith(codecs.BOM_UTF16_LE) and not data.startswith(codecs.BOM_UTF32_LE):
+def sniff_utf16(data: bytes | memoryview) -> str | None:
+    head = bytes(data[:_SNIFF])
+    if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
         return "utf-16-le"
-    if data.startswith(codecs.BOM_UTF16_BE):
+    if head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
-    head = data[:_SNIFF]
     n = len(head) // 2
     if n < 4 or b"\0" not in head:
         return None

@@ -23,7 +23,7 @@ class BlobScanner(Protocol):
     so sources call it on every blob rather than second-guessing it with ``prefilter``.
     """
 
-    def scan_bytes(self, data: bytes, path: str) -> list[Finding]: ...
+    def scan_bytes(self, data: bytes | memoryview, path: str) -> list[Finding]: ...
 
 
 def secret_values(findings: Iterable[Finding]) -> set[str]:
