@@ -366,14 +366,19 @@ class _CatFile:
     4 KiB of every large object, which the reused buffer does not.
     """
 
-    def __init__(self, cwd: str | os.PathLike[str] | None, stdin: IO[bytes] | int) -> None:
+    def __init__(
+        self,
+        cwd: str | os.PathLike[str] | None,
+        stdin: IO[bytes] | int,
+        config: Sequence[str] = (),
+    ) -> None:
         import tempfile  # not on the commit hook's path
 
         self._err = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         self._sock, theirs = _socket_pair()
         try:
             self.proc = popen(
-                _CAT_FILE,
+                [arg for item in config for arg in ("-c", item)] + _CAT_FILE,
                 cwd=cwd,
                 stdin=stdin,
                 stdout=subprocess.PIPE if theirs is None else theirs.fileno(),
@@ -397,6 +402,7 @@ class _CatFile:
         self._buf = bytearray(_READ_BUFFER)
         self._view = memoryview(self._buf)
         self._start = self._end = 0
+        self._large = memoryview(b"")
 
     def next_object(self) -> ObjectView | None:
         """The next object (its content valid until the next call), None at the end."""
@@ -442,11 +448,18 @@ class _CatFile:
         return ObjectView(oid, typ, view[body:stop])
 
     def _read_large(self, oid: bytes, have: memoryview, size: int) -> memoryview:
-        data = memoryview(bytearray(size + 1))
+        """An object larger than the buffer, into a second buffer kept for the next one (up to
+        :data:`_KEEP_LARGE`): a fresh one costs a page fault per 4 KiB of it."""
+        if len(self._large) > size:
+            data = self._large
+        else:
+            data = memoryview(bytearray(size + 1))
+            if size < _KEEP_LARGE:
+                self._large = data
         got = len(have)
         data[:got] = have
         while got <= size:
-            n = self._recv(data[got:])
+            n = self._recv(data[got : size + 1])  # not a byte of the next object
             if not n:
                 raise CorruptObjectError(self.failure(oid))
             got += n
@@ -536,7 +549,7 @@ class ObjectStream:
     """
 
     def __init__(self, *, cwd: str | os.PathLike[str] | None = None) -> None:
-        self._cat = _CatFile(cwd, subprocess.PIPE)
+        self._cat = _CatFile(cwd, subprocess.PIPE, [f"core.deltaBaseCacheLimit={_DELTA_CACHE}"])
 
     def views(self, oids: Sequence[bytes]) -> Iterator[ObjectView]:
         """The objects named, in order; each one's content is overwritten by the next."""
@@ -567,10 +580,16 @@ class ObjectStream:
         self.close()
 
 
+#: git's cache of inflated delta bases, per stream (git's default: 96m). A stream lives for a
+#: worker's whole share of the history, in pack order, so bases are used again and again: on
+#: twilio-python 192m saved git ~0.5 CPU-s of 6 (7.27 s -> 7.02 s for the audit); 128m half of
+#: that, 256m and 384m no more. Each git then holds up to ~240 MB beside the pack it maps.
+_DELTA_CACHE = "192m"
 #: Ids written ahead of the object being read: 41 bytes each, well inside a 64 KiB pipe.
 _AHEAD = 1024
 #: The reader's buffer: objects up to this size are read in place, larger ones on their own.
 _READ_BUFFER = 4 << 20
+_KEEP_LARGE = 64 << 20
 _MAX_HEADER = 4096  # "<name> <type> <size>": a header longer than this is not git's
 
 

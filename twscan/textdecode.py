@@ -14,6 +14,7 @@ import codecs
 from twscan.record import FrozenRecord, set_field
 
 _SNIFF = 4096
+_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class Decoded(FrozenRecord):
@@ -32,6 +33,8 @@ class Decoded(FrozenRecord):
 
 def sniff_utf16(data: bytes | memoryview) -> str | None:
     head = bytes(data[:_SNIFF])
+    if b"\0" not in head and not head.startswith(_BOMS):
+        return None  # nearly every file: decided with one search
     if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
         return "utf-16-le"
     if head.startswith(codecs.BOM_UTF16_BE):

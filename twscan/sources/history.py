@@ -47,6 +47,7 @@ _SMALL = 16 << 20  # below this much content, worker processes cost more than th
 #: no process; small tasks keep both cores busy to the end (with 8 tasks of 500 MB one core
 #: idled ~0.4 s at the end of twilio-python's scan).
 _CHUNK_BYTES = 64 << 20
+_FIRST_CHUNK_BYTES = 4 << 20
 _LOG_FORMAT = "--format=%x01%H"
 
 
@@ -78,9 +79,10 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
         assert proc.stdout is not None
         chunk: list[bytes] = []
         acc = 0
+        target = _FIRST_CHUNK_BYTES  # small first chunks: the workers start sooner
         rest = b""
         try:
-            while block := proc.stdout.read(1 << 20):
+            while block := proc.stdout.read1(1 << 20):  # type: ignore[attr-defined]
                 block = rest + block
                 cut = block.rfind(b"\n") + 1
                 block, rest = block[:cut], block[cut:]
@@ -105,9 +107,10 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
                     objs.size += size
                     chunk.append(oid)
                     acc += size
-                    if acc >= _CHUNK_BYTES:
+                    if acc >= target:
                         yield chunk
                         chunk, acc = [], 0
+                        target = min(2 * target, _CHUNK_BYTES)
         finally:
             if proc.poll() is None:
                 proc.kill()
