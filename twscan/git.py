@@ -597,8 +597,8 @@ def _socket_pair() -> tuple[Any, Any]:
     """Our end and git's end of a Unix stream socket pair, or (None, None) without one."""
     import socket
 
-    if not hasattr(socket, "AF_UNIX"):
-        return None, None
+    if os.name != "posix" or not hasattr(socket, "AF_UNIX"):
+        return None, None  # Windows hands a child handles, not socket descriptors
     try:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     except OSError:
