@@ -4,9 +4,10 @@ Walking ``git log -p`` makes git compute every diff and costs 3-4x more than pri
 object once, so this works the other way round:
 
 1. **Scan each distinct object once.** ``git cat-file --batch-all-objects --batch-check`` lists
-   the blobs (and commits and tags, for their messages) in pack order; the list is cut into
-   contiguous chunks, and worker processes each stream one chunk through their own
-   ``git cat-file --batch`` over a 1 MiB pipe. Several git processes share the inflating and
+   the blobs (and commits and tags, for their messages) in pack order; the listing is cut into
+   contiguous chunks as it arrives, and each goes to the next free worker process. A worker
+   keeps one ``git cat-file --batch`` (:class:`twscan.git.ObjectStream`) for its whole life
+   and reads it over a socket into one buffer. Several git processes share the inflating and
    several readers the matching, so both cores work. The detector is loaded with its fast
    (Hyperscan) gate, so most blobs cost it one pass.
 2. **Attribute afterwards.** While the workers scan, ``git log --all --raw`` (no diffs, tree
@@ -47,7 +48,7 @@ _SMALL = 16 << 20  # below this much content, worker processes cost more than th
 #: no process; small tasks keep both cores busy to the end (with 8 tasks of 500 MB one core
 #: idled ~0.4 s at the end of twilio-python's scan).
 _CHUNK_BYTES = 64 << 20
-_FIRST_CHUNK_BYTES = 4 << 20
+_FIRST_CHUNK_BYTES = 4 << 20  # doubling up to _CHUNK_BYTES: the first task starts at once
 _LOG_FORMAT = "--format=%x01%H"
 
 
@@ -82,11 +83,12 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
         target = _FIRST_CHUNK_BYTES  # small first chunks: the workers start sooner
         rest = b""
         try:
+            # read1: what git has listed so far, not a full megabyte: workers wait for it.
             while block := proc.stdout.read1(1 << 20):  # type: ignore[attr-defined]
                 block = rest + block
                 cut = block.rfind(b"\n") + 1
                 block, rest = block[:cut], block[cut:]
-                missing = _MISSING.search(block)
+                missing = _MISSING.search(block) if b" missing\n" in block else None
                 if missing is not None:
                     raise git.CorruptObjectError(
                         f"object {missing.group(1).decode()} is missing or corrupt: "
