@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import creds
+from twscan import gate as gate_module
 from twscan.detect import Detector
 from twscan.gate import HyperscanGate, ReGate, hyperscan_available, value_runs
 
@@ -138,6 +139,31 @@ def test_both_gates_raise_the_same_flags() -> None:
         assert (a.rules, a.keywords, a.loose, a.escaped) == (
             b.rules, b.keywords, b.loose, b.escaped
         ), data[:40]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs the hyperscan wheel")
+def test_a_dense_keyword_is_split_out_and_back_without_changing_an_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twilio's own code says "twilio" in every blob: the gate then scans for that keyword in a
+    database of its own, and goes back to one database when the keyword turns rare."""
+    monkeypatch.setattr(gate_module, "_ADAPT_EVERY", 8)
+    det = Detector.load()
+    tok = creds.auth_token()
+    extra = [b"twilio " + tok.encode(), b"twilio %41%43", b"TWILIO " + b"a" * 40]
+    data = samples() + extra
+    plain = HyperscanGate(det.plain, det.keywords)
+    want = [repr(plain.check(d)) for d in data]
+    adaptive = HyperscanGate(det.plain, det.keywords)
+    for _ in range(2):
+        for _ in range(8):
+            adaptive.check(b"from twilio.rest import Client\n")
+        assert adaptive._split is not None and "twilio" in adaptive._tags[adaptive._dense]
+        assert [repr(adaptive.check(d)) for d in data] == want
+        for _ in range(16):
+            adaptive.check(b"plain code\n")
+        assert adaptive._split is None
+        assert [repr(adaptive.check(d)) for d in data] == want
 
 
 def test_binary_value_starts_match_trying_every_position() -> None:
