@@ -505,7 +505,12 @@ def _report(
     firsts = {v: e for v, e in firsts.items() if reps[v].pair is not None or v not in halves}
     infos = commit_infos(repo, sorted({e.sha for e in firsts.values()}))
     findings: list[Finding] = []
-    for value, first in sorted(firsts.items(), key=lambda kv: (kv[1].order, kv[1].path)):
+    # Fully ordered, down to offset and value: a report must not depend on which worker
+    # finished first.
+    ordered = sorted(
+        firsts.items(), key=lambda kv: (kv[1].order, kv[1].path, reps[kv[0]].offset, kv[0])
+    )
+    for value, first in ordered:
         rep = reps[value]
         places = {(e.path, e.sha if e.path in (MESSAGE_PATH, TAG_MESSAGE_PATH) else b"")
                   for e in events[value]}  # fmt: skip
