@@ -96,6 +96,12 @@ def test_prefilter_rejects_plain_code(detector: Detector) -> None:
     assert detector.prefilter(("x = '" + creds.account_sid() + "'").encode())
 
 
+def test_class_names_are_placeholders_even_with_a_byte_glued_on() -> None:
+    for name in ["WorkersCumulativeStatisticsList", "ParticipantConversationInstance"]:
+        assert is_placeholder(name) and is_placeholder("s" + name) and is_placeholder("7" + name)
+    assert not is_placeholder(creds.api_secret())  # a digit after the first character
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.randoms(use_true_random=True))
 def test_random_values_are_never_placeholders(rnd: random.Random) -> None:

@@ -824,17 +824,4 @@ def _glued_name(text: str, s: int) -> bool:
 
 
 def _mixed(value: str) -> bool:
-    """Upper and lower case as a random token has them, not as a CamelCase name does.
-
-    A name has its capitals in words: letters only, about one capital in six. Sphinx's
-    pickled doctrees glue a length byte to 31-letter class names (``\\x8c`` ``s`` +
-    ``WorkersCumulativeStatisticsList``), 32 letters beside "twilio" on every page; in
-    twilio-python's history that was 45 false findings. A random 32-character token has no
-    digit after its first character with probability (52/62)**31 = 0.4 %, and then at most one
-    capital in four with probability 0.17 %: about 7 in a million real secrets look like this.
-    """
-    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
-        return False
-    core = value[1:]
-    return not (core.isalpha() and 4 * sum(c.isupper() for c in core) <= len(core))
-
+    return any(c.isupper() for c in value) and any(c.islower() for c in value)
