@@ -46,7 +46,8 @@ def display_path(path: bytes) -> str:
     return path.decode("utf-8", "backslashreplace")
 
 
-def _describe(args: Sequence[str], stderr: bytes) -> str:
+def describe_failure(args: Sequence[str], stderr: bytes) -> str:
+    """What went wrong, in git's own words: its first fatal or error line."""
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
     detail = (fatal or lines or ["no error message"])[0]
@@ -68,7 +69,7 @@ def run(
     """Run ``git ARGS`` and return its stdout; any other exit status raises :class:`GitError`."""
     rc, out, err = run_rc(args, cwd=cwd, stdin=stdin)
     if rc not in ok:
-        raise GitError(_describe(args, err))
+        raise GitError(describe_failure(args, err))
     return out
 
 
@@ -336,7 +337,7 @@ class ObjectReader:
         self._proc = None
         proc.kill()
         _, err = proc.communicate()
-        return GitError(_describe(_CAT_FILE, err))
+        return GitError(describe_failure(_CAT_FILE, err))
 
     def __enter__(self) -> ObjectReader:
         return self

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from twscan import git
-from twscan.errors import TwscanError
 from twscan.model import CommitInfo, Finding, ScanSummary, Severity
 from twscan.sources import BlobScanner, secret_values
 from twscan.sources.commits import MESSAGE_PATH, commit_info_from_header, commit_message
@@ -122,8 +121,7 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
             yield chunk
         if rc != 0:
             err.seek(0)
-            lines = err.read().decode("utf-8", "replace").strip().splitlines()
-            raise TwscanError(f"git cat-file failed: {lines[-1] if lines else 'no message'}")
+            raise git.GitError(git.describe_failure(args, err.read()))
 
 
 # Trees are left out: their names and modes are not secrets, and the log gives the paths.
@@ -284,8 +282,7 @@ class LogJob:
         """The finished log, rewound; a failure of git is raised with its own message."""
         if self.proc.wait() != 0:
             self.err.seek(0)
-            lines = self.err.read().decode("utf-8", "replace").strip().splitlines()
-            raise TwscanError(f"git log failed: {lines[-1] if lines else 'no message'}")
+            raise git.GitError(git.describe_failure(["log"], self.err.read()))
         self.err.close()
         self.out.seek(0)
         return self.out
