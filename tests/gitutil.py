@@ -114,6 +114,14 @@ class Repo:
     def head(self) -> str:
         return self.git("rev-parse", "HEAD")
 
+    def damage(self, rev: str) -> str:
+        """Overwrite the loose object ``rev`` names with bytes that are not zlib; its id."""
+        oid = self.git("rev-parse", rev)
+        obj = self.path / ".git" / "objects" / oid[:2] / oid[2:]
+        obj.chmod(0o644)
+        obj.write_bytes(b"not zlib at all")
+        return oid
+
     def merge(self, branch: str, message: str = "merge") -> str:
         self._tick += 1
         date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"

@@ -214,10 +214,7 @@ def test_shallow_clone_detached_head_and_submodule(tmp_path: Path) -> None:
 def test_corrupt_object_is_named(tmp_path: Path) -> None:
     r = Repo(tmp_path / "r")
     r.commit_file("a.txt", "some content to damage\n")
-    oid = r.git("rev-parse", "HEAD:a.txt")
-    obj = r.path / ".git" / "objects" / oid[:2] / oid[2:]
-    obj.chmod(0o644)
-    obj.write_bytes(b"garbage")
+    oid = r.damage("HEAD:a.txt")
     with pytest.raises(TwscanError, match=oid):
         scan_history(Detector.load, str(r.path))
 

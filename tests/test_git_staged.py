@@ -307,10 +307,7 @@ def test_submodule_is_reported_as_skipped(repo: Repo, tmp_path: Path) -> None:
 
 def test_corrupt_staged_object(repo: Repo) -> None:
     repo.stage("c.txt", "some content that will be damaged\n")
-    oid = repo.git("rev-parse", ":c.txt")
-    obj = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
-    obj.chmod(0o644)
-    obj.write_bytes(b"not zlib at all")
+    oid = repo.damage(":c.txt")
     with pytest.raises(TwscanError, match=oid):
         scan_staged(detector(), repo.path)
     proc = twscan("staged", cwd=repo.path)
