@@ -12,6 +12,17 @@ from twscan.detect import Detector
 
 REPO = Path(__file__).resolve().parent.parent
 
+# A user's own rule, as the README shows one: a literal prefix, a class run, its example.
+ACME_RULES = """\
+[[rules]]
+id = "acme-internal-key"
+title = "ACME internal API key"
+kind = "acme-key"
+severity = "high"
+pattern = 'acme_[0-9a-f]{24}'
+examples = ['ACME_KEY=acme_0f1e2d3c4b5a69788796a5b4']
+"""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests import creds
-from tests.conftest import run_twscan
+from tests.conftest import ACME_RULES, run_twscan
 from tests.gitutil import Repo
 from tests.gitutil import twscan as run_git_mode
 from twscan.pathglob import PathGlobs
-
-ACME_RULES = """\
-[[rules]]
-id = "acme-internal-key"
-title = "ACME internal API key"
-kind = "acme-key"
-severity = "high"
-pattern = 'acme_[0-9a-f]{24}'
-examples = ['ACME_KEY=acme_0f1e2d3c4b5a69788796a5b4']
-"""
 
 
 def write(root: Path, rel: str, text: str) -> Path:

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ACME_RULES as RULES
 from twscan import rules
 from twscan.errors import TwscanError
 from twscan.rules import builtin_rules_dir, load_file
-
-RULES = """\
-[[rules]]
-id = "acme-internal-key"
-title = "ACME internal API key"
-kind = "acme-key"
-severity = "high"
-pattern = 'acme_[0-9a-f]{24}'
-"""
 
 
 @pytest.fixture
