@@ -293,11 +293,22 @@ def test_staged_and_range_honour_the_baseline_and_never_prune_it(tmp_path: Path)
     assert run_git_mode("range", f"{base}..HEAD", cwd=tmp_path).returncode == 1
     r = run_git_mode("baseline", "create", "range", f"{base}..HEAD", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert run_git_mode("range", f"{base}..HEAD", cwd=tmp_path).returncode == 0
+    # The baseline is in the checkout only: the range's base has none, so by default nothing
+    # is accepted (a pull request cannot accept its own secrets); a trusted checkout can say so.
+    assert run_git_mode("range", f"{base}..HEAD", cwd=tmp_path).returncode == 1
+    trusted = ("--config-from", "worktree")
+    assert run_git_mode("range", f"{base}..HEAD", *trusted, cwd=tmp_path).returncode == 0
     # Run from a subdirectory with --repo: paths are still the repository's.
     (tmp_path / "conf" / "sub").mkdir()
-    r = run_git_mode("range", f"{base}..HEAD", "--repo", "..", cwd=tmp_path / "conf" / "sub")
+    sub = tmp_path / "conf" / "sub"
+    r = run_git_mode("range", f"{base}..HEAD", "--repo", "..", *trusted, cwd=sub)
     assert r.returncode == 0, r.stdout + r.stderr
+    # Once the baseline is committed below the range, the base has it.
+    repo.git("add", BASELINE)
+    repo.commit("accept the secret")
+    head = repo.commit_file("more.txt", "nothing\n")
+    assert run_git_mode("range", f"{head}~1..{head}", cwd=tmp_path).returncode == 0
+    assert run_git_mode("range", f"{base}..HEAD", "--repo", "..", cwd=sub).returncode == 1
 
     repo.stage("other.env", f"TWILIO_AUTH_TOKEN={new}\n")
     r = run_git_mode("staged", "-f", "json", "--show-secrets", cwd=tmp_path)

@@ -11,13 +11,20 @@ import pytest
 from tests.gitutil import Repo, detector, secrets_of, sid, token, token_line, twscan
 from twscan.errors import TwscanError
 from twscan.model import Finding
-from twscan.sources.commits import MESSAGE_PATH, pre_push_revs, range_revs, scan_commits
+from twscan.sources.commits import (
+    MESSAGE_PATH,
+    EmptyRangeError,
+    Revisions,
+    pre_push_ranges,
+    resolve_range,
+    scan_commits,
+)
 
 ZERO = "0" * 40
 
 
 def scan(repo: Repo, *revs: str, since: str | None = None) -> list[Finding]:
-    findings, _ = scan_commits(detector(), repo.path, range_revs(list(revs), since))
+    findings, _ = scan_commits(detector(), repo.path, resolve_range(repo.path, list(revs), since))
     return findings
 
 
@@ -58,7 +65,8 @@ def test_since_means_rev_to_head(repo: Repo) -> None:
     tok = token()
     repo.commit_file("b.env", token_line(tok))
     assert secrets_of(scan(repo, since=base)) == {tok}
-    assert scan(repo, since="HEAD") == []
+    with pytest.raises(EmptyRangeError, match="holds no commits"):
+        scan(repo, since="HEAD")  # an empty range checked nothing: it is not a clean one
 
 
 def test_secret_added_then_removed_inside_the_range(repo: Repo) -> None:
@@ -125,7 +133,8 @@ def test_branch_merged_in_from_outside_the_range_brings_nothing(repo: Repo) -> N
     repo.commit_file("feature.env", token_line(tok), "feature secret")
     repo.merge("other")
     # what a push of feature brings: the remote already has `other`
-    revs = pre_push_revs({"PRE_COMMIT_FROM_REF": ZERO, "PRE_COMMIT_TO_REF": repo.head()}, [])
+    env = {"PRE_COMMIT_FROM_REF": ZERO, "PRE_COMMIT_TO_REF": repo.head()}
+    revs = pre_push_ranges(repo.path, env, [])
     assert revs is not None
     findings, _ = scan_commits(detector(), repo.path, revs)
     assert secrets_of(findings) == {tok}
@@ -139,27 +148,44 @@ def test_new_branch_with_zero_base_scans_only_unpushed_commits(repo: Repo) -> No
     assert secrets_of(scan(repo, f"{ZERO}..{repo.head()}")) == {tok}
 
 
-def test_pre_push_revs_from_pre_commit_and_git() -> None:
-    a, b = "1" * 40, "2" * 40
-    assert pre_push_revs({"PRE_COMMIT_FROM_REF": a, "PRE_COMMIT_TO_REF": b}, []) == [f"{a}..{b}"]
-    env = {"PRE_COMMIT_FROM_REF": a, "PRE_COMMIT_TO_REF": b, "PRE_COMMIT_REMOTE_NAME": "up"}
-    assert pre_push_revs(env, []) == [f"{a}..{b}", "--not", "--remotes=up"]
-    env = {"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/x", "PRE_COMMIT_REMOTE_NAME": "up"}
-    assert pre_push_revs(env, []) == ["refs/heads/x", "--not", "--remotes=up"]
+def _shape(r: Revisions) -> tuple[list[str], list[str], str | None]:
+    return r.include, r.exclude, r.base
+
+
+def test_pre_push_ranges_from_pre_commit_and_git(repo: Repo) -> None:
+    a = repo.head()
+    b = repo.commit_file("b.txt", "b\n")
+    origin_main = repo.git("rev-parse", "refs/remotes/origin/main")
+    got = pre_push_ranges(repo.path, {"PRE_COMMIT_FROM_REF": a, "PRE_COMMIT_TO_REF": b}, [])
+    assert got is not None and _shape(got[0]) == ([b], [a], a)
+    env = {"PRE_COMMIT_FROM_REF": a, "PRE_COMMIT_TO_REF": b, "PRE_COMMIT_REMOTE_NAME": "origin"}
+    got = pre_push_ranges(repo.path, env, [])
+    assert got is not None and _shape(got[0]) == ([b], list(dict.fromkeys([a, origin_main])), a)
+    env = {"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin"}
+    got = pre_push_ranges(repo.path, env, [])
+    assert got is not None and _shape(got[0]) == ([b], [origin_main], origin_main)
     lines = [f"refs/heads/x {b} refs/heads/x {a}\n", f"refs/heads/y {b} refs/heads/y {ZERO}\n"]
-    assert pre_push_revs({}, lines) == [b, f"^{a}", b, "--not", "--remotes"]
-    assert pre_push_revs({}, [f"(delete) {ZERO} refs/heads/x {a}\n"]) is None
-    assert pre_push_revs({}, []) == ["HEAD", "--not", "--remotes"]
-    unknown = pre_push_revs({}, lines[:1], known=lambda sha: False)
-    assert unknown == [b, "--not", "--remotes"]
+    got = pre_push_ranges(repo.path, {}, lines)
+    assert got is not None and [_shape(r) for r in got] == [
+        ([b], [a], a),
+        ([b], [origin_main], origin_main),
+    ]
+    assert pre_push_ranges(repo.path, {}, [f"(delete) {ZERO} refs/heads/x {a}\n"]) is None
+    got = pre_push_ranges(repo.path, {}, [])
+    assert got is not None and _shape(got[0]) == ([b], [origin_main], origin_main)
+    unknown = pre_push_ranges(repo.path, {}, lines[:1], known=lambda sha: False)
+    assert unknown is not None and _shape(unknown[0]) == ([b], [origin_main], origin_main)
 
 
-def test_range_revs() -> None:
-    assert range_revs(["a..b"]) == ["a..b"]
-    assert range_revs([], since="v1") == ["v1..HEAD"]
-    assert range_revs([f"{ZERO}..x"]) == ["x", "--not", "--remotes"]
+def test_resolve_range(repo: Repo) -> None:
+    a = repo.head()
+    b = repo.commit_file("b.txt", "b\n")
+    assert _shape(resolve_range(repo.path, ["HEAD~1..HEAD"])) == ([b], [a], a)
+    assert _shape(resolve_range(repo.path, [], since="HEAD~1")) == ([b], [a], a)
+    # a new branch: what no remote-tracking ref has; its base is where it grows from
+    assert _shape(resolve_range(repo.path, [f"{ZERO}..main"])) == ([b], [a], a)
     with pytest.raises(TwscanError):
-        range_revs([])
+        resolve_range(repo.path, [])
 
 
 def test_bad_revision_and_empty_repository(repo: Repo, tmp_path: Path) -> None:
@@ -174,7 +200,7 @@ def test_shallow_clone_is_noted(repo: Repo, tmp_path: Path) -> None:
     repo.commit_file("c.txt", "c\n")
     clone = tmp_path / "shallow"
     repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
-    findings, summary = scan_commits(detector(), clone, ["HEAD"])
+    findings, summary = scan_commits(detector(), clone, resolve_range(clone, ["HEAD"]))
     assert any("shallow" in n for n in summary.notes)
 
 
@@ -190,4 +216,6 @@ def test_cli_json_carries_commit_author_and_date(repo: Repo) -> None:
     assert items[0]["commit"] == c
     assert items[0]["author"]
     assert items[0]["date"].startswith("2024-01-01")
-    assert twscan("range", "--since", "HEAD", cwd=repo.path).returncode == 0
+    empty = twscan("range", "--since", "HEAD", cwd=repo.path)
+    assert empty.returncode == 2 and "holds no commits" in empty.stderr
+    assert twscan("range", "--since", "HEAD", "--allow-empty", cwd=repo.path).returncode == 0

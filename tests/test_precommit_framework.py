@@ -138,4 +138,15 @@ def test_installed_hooks_refuse_commit_and_push(
     assert proc.returncode != 0, output(proc)
     target.git("checkout", "-q", "main")
     proc = git("push", "origin", "main")
+    assert proc.returncode == 0, output(proc)  # the leaky local branch is not being pushed
+
+    # pre-commit names only the first of several pushed refs: the others are checked too.
+    target.git("branch", "clean-too", "main")
+    target.git("checkout", "-q", "-b", "zz-leaky", "main")
+    target.stage("zz.env", token_line())
+    target.git("commit", "-q", "--no-verify", "-m", "second leak")
+    target.git("checkout", "-q", "main")
+    proc = git("push", "origin", "clean-too", "zz-leaky")
+    assert proc.returncode != 0, output(proc)
+    proc = git("push", "origin", "clean-too")
     assert proc.returncode == 0, output(proc)

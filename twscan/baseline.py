@@ -144,6 +144,12 @@ def load(path: Path) -> Baseline:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise TwscanError(f"cannot read baseline {path}: {e}") from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Baseline:
+    """A baseline from its text; ``path`` is where it lives (its entries' paths are relative
+    to that directory), whether it was read there or from a commit."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:

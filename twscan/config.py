@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,11 @@ def _has_tool_table(path: Path) -> bool:
         raw = path.read_bytes()
     except OSError:
         return False
+    return names_twscan_table(raw)
+
+
+def names_twscan_table(raw: bytes) -> bool:
+    """Whether a pyproject's bytes configure twscan."""
     # Most pyprojects do not configure twscan: a look at the bytes spares them the TOML parser
     # (~5 ms of the commit hook's time, import included). Every way TOML has to spell the table
     # writes the word (a quoted key with escapes aside).
@@ -134,8 +139,8 @@ def _has_tool_table(path: Path) -> bool:
     import tomllib
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         # Not ours to judge unless it says it is: a broken pyproject of a project that does not
         # configure twscan must not stop a scan. A named --config still reports the error.
         return False
@@ -151,6 +156,16 @@ def load_config(path: Path) -> Config:
         raise TwscanError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TwscanError(f"cannot read config file {path}: {e}") from None
+    return config_from_text(text, path)
+
+
+def config_from_text(
+    text: str, path: Path, is_file: Callable[[Path], bool] | None = None
+) -> Config:
+    """Validate the text of the configuration file at ``path``: read there, or from a commit,
+    which ``is_file`` then answers for the rules files it names (their paths are then taken
+    as written, never through the work tree's symlinks, which the commits under review may
+    have planted)."""
     import tomllib  # only when there is a file: most runs have none
 
     try:
@@ -164,10 +179,17 @@ def load_config(path: Path) -> Config:
         if not isinstance(table, dict):
             raise TwscanError(f"{path}: no [tool.twscan] table")
         data, where = table, f"{path} [tool.twscan]"
+    if is_file is not None:
+        return parse_config(data, Path(os.path.abspath(path)), where, is_file)
     return parse_config(data, path.resolve(), where)
 
 
-def parse_config(data: dict[str, object], path: Path, where: str) -> Config:
+def parse_config(
+    data: dict[str, object],
+    path: Path,
+    where: str,
+    is_file: Callable[[Path], bool] | None = None,
+) -> Config:
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise TwscanError(
@@ -182,8 +204,8 @@ def parse_config(data: dict[str, object], path: Path, where: str) -> Config:
     )
     rules: list[Path] = []
     for r in _str_list(data, "rules", where):
-        rp = (base / r).resolve()
-        if not rp.is_file():
+        rp = (base / r).resolve() if is_file is None else Path(os.path.normpath(base / r))
+        if not (rp.is_file() if is_file is None else is_file(rp)):
             raise TwscanError(f"{where}: rules file not found: {r} (looked for {rp})")
         rules.append(rp)
     baseline = data.get("baseline")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 from twscan import layers
 from twscan.checks import Checked, run_check
@@ -19,7 +18,7 @@ from twscan.context import Judge, Verdict
 from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
 from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
-from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
+from twscan.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
 from twscan.textdecode import decode, is_binary, sniff_utf16
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
@@ -79,7 +78,7 @@ class Detector:
         # The gate's value test holds when every contextual value is one run of letters and
         # digits of the gate's length; a rules file with other shapes turns it off.
         self._values_gated = all(_value_shaped(r) for r in self.contextual)
-        self.rule_paths: tuple[Path, ...] = ()
+        self.rule_paths: tuple[RulesSource, ...] = ()
         self.fast_gate = fast_gate
 
     @property
@@ -102,7 +101,7 @@ class Detector:
     @classmethod
     def load(
         cls,
-        extra_rules: Sequence[Path] = (),
+        extra_rules: Sequence[RulesSource] = (),
         builtin: bool = True,
         fast_gate: bool = False,
         max_decode_depth: int = layers.MAX_DEPTH,

@@ -25,6 +25,8 @@ PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, Linux only; not exported by fcntl before Python 3.10
 
 GITLINK_MODE = b"160000"
+#: The id of the empty tree, which every repository knows (sha1; a range without a base).
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 class GitError(TwscanError):
@@ -55,6 +57,8 @@ def describe_failure(args: Sequence[str], stderr: bytes) -> str:
         detail = detail.removeprefix(prefix)
     if "not a git repository" in detail:
         return "not a git repository (or any parent up to the mount point)"
+    if "dubious ownership" in detail:
+        return _not_trusted(detail)
     shown = " ".join(a for a in args[:2] if not a.startswith("-")) or args[0]
     return f"git {shown} failed: {detail}"
 
@@ -65,9 +69,10 @@ def run(
     cwd: str | os.PathLike[str] | None = None,
     stdin: bytes | None = None,
     ok: Sequence[int] = (0,),
+    own_hooks: bool = False,
 ) -> bytes:
     """Run ``git ARGS`` and return its stdout; any other exit status raises :class:`GitError`."""
-    rc, out, err = run_rc(args, cwd=cwd, stdin=stdin)
+    rc, out, err = run_rc(args, cwd=cwd, stdin=stdin, own_hooks=own_hooks)
     if rc not in ok:
         raise GitError(describe_failure(args, err))
     return out
@@ -78,16 +83,18 @@ def run_rc(
     *,
     cwd: str | os.PathLike[str] | None = None,
     stdin: bytes | None = None,
+    own_hooks: bool = False,
 ) -> tuple[int, bytes, bytes]:
     """Run ``git ARGS`` and hand back (status, stdout, stderr) for callers that expect failure."""
     try:
         proc = subprocess.run(
-            ["git", *args],
+            argv(args, own_hooks=own_hooks),
             cwd=cwd,
             input=stdin,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
             check=False,
+            env=environment(),
         )
     except FileNotFoundError:
         if cwd is not None and not os.path.isdir(cwd):
@@ -96,16 +103,115 @@ def run_rc(
     return proc.returncode, proc.stdout, proc.stderr
 
 
+# --- a repository's own configuration is untrusted ---------------------------------------------
+
+#: Settings through which a repository's ``.git/config`` makes git start a program, each set
+#: on the command line, which wins over every configuration file. A repository downloaded
+#: from elsewhere, or a pull request's checkout, is the attacker's: auditing it must not run
+#: their ``core.fsmonitor`` (started by ``diff --cached`` and ``ls-files``), their
+#: ``gpg.program`` (``log.showSignature`` verifies each commit), a pager, an external diff,
+#: hooks, or the transport and credential programs a fetch would start. Filters and textconv
+#: drivers run only when git converts work-tree files or prints patches, which twscan never
+#: asks for (no ``status``, no ``-p``; ``--no-ext-diff --no-textconv`` where a diff is read).
+#: Hooks are pointed at nowhere too (see :func:`argv`), and no optional index lock is taken.
+NEUTRAL_CONFIG = (
+    "core.fsmonitor=false",
+    "core.pager=cat",
+    "log.showSignature=false",
+    "core.sshCommand=ssh",
+    "core.askPass=",
+    "credential.helper=",
+    "protocol.ext.allow=never",
+    "advice.graftFileDeprecated=false",
+)
+_GLOBAL_ARGS = ["--no-pager", "--no-replace-objects"] + [
+    arg for item in NEUTRAL_CONFIG for arg in ("-c", item)
+]
+_HOOKS_PATH = ["-c", "core.hooksPath=" + os.devnull]
+
+
+def argv(args: Sequence[str], *, own_hooks: bool = False) -> list[str]:
+    """The full command line of ``git ARGS``: every git twscan starts begins this way.
+
+    ``own_hooks`` keeps the repository's hooks directory: only for asking git where it is,
+    to install a hook there.
+    """
+    return ["git", *_GLOBAL_ARGS, *([] if own_hooks else _HOOKS_PATH), *args]
+
+
+def environment() -> dict[str, str]:
+    """Git's environment: the user's (which is trusted), with history read as it really is.
+
+    Replace refs (``refs/replace/*``) and a grafts file swap one object or parent list for
+    another at read time, so a repository could show an audit an innocent commit in place of
+    the one that added a secret: both are turned off, and the sources say when a repository
+    has them. No prompt ever waits for a terminal.
+    """
+    env = dict(os.environ)
+    env.update(
+        GIT_NO_REPLACE_OBJECTS="1",
+        GIT_GRAFT_FILE=os.devnull,
+        GIT_PAGER="cat",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_OPTIONAL_LOCKS="0",
+    )
+    return env
+
+
 def require_repo(cwd: str | os.PathLike[str] | None = None) -> None:
     """Raise the plain "not a git repository" error git's own messages do not always give.
 
     Outside a repository ``git diff --cached`` complains about an unknown option, since it
     falls back to comparing files; callers check this only once a command has failed.
     """
-    rc, _, _ = run_rc(["rev-parse", "--git-dir"], cwd=cwd)
+    rc, _, err = run_rc(["rev-parse", "--git-dir"], cwd=cwd)
     if rc != 0:
+        if b"dubious ownership" in err:
+            raise TwscanError(describe_failure(["rev-parse"], err))
         where = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
         raise TwscanError(f"not a git repository: {where}")
+
+
+def rewrite_notes(cwd: str | os.PathLike[str] | None) -> list[str]:
+    """What the report should say about replace refs and grafts, which twscan ignores.
+
+    Both make git show other objects than the ones stored; twscan reads the stored ones (see
+    :func:`environment`), and says so, since a repository that has them may be hiding
+    something, or its owners may wonder why the audit disagrees with ``git log``.
+    """
+    notes: list[str] = []
+    out = run(["for-each-ref", "--format=%(refname)", "refs/replace/"], cwd=cwd)
+    if out.strip():
+        count = len(out.splitlines())
+        notes.append(
+            f"the repository has {count} replace ref(s) (refs/replace/*): ignored, the objects "
+            "actually stored were scanned"
+        )
+    # not --git-path: it answers with GIT_GRAFT_FILE, which environment() points at nothing
+    common = run(["rev-parse", "--git-common-dir"], cwd=cwd).strip()
+    grafts = os.path.join(os.fsencode(os.fspath(cwd or ".")), common, b"info", b"grafts")
+    with contextlib.suppress(OSError):
+        if os.path.getsize(grafts) > 0:
+            notes.append(
+                "the repository has a grafts file (info/grafts): ignored, the parents actually "
+                "recorded in each commit were used"
+            )
+    return notes
+
+
+def _not_trusted(detail: str) -> str:
+    """Git's ``safe.directory`` refusal, said as what it is, with the way out.
+
+    Git will not read a repository another user owns unless told that it is safe; twscan
+    leaves that decision to the user (it is made in their global configuration) rather than
+    overriding it for every repository.
+    """
+    where = detail.split(" at ", 1)[-1].strip().strip("'")
+    return (
+        f"git refuses to read the repository at {where}: it is owned by another user "
+        f"(git's safe.directory protection); if you trust it, run "
+        f"`git config --global --add safe.directory {where}`"
+    )
 
 
 def popen(
@@ -119,12 +225,13 @@ def popen(
     """Start ``git ARGS``; a stdout pipe gets a large buffer, for streams too big to hold."""
     try:
         proc = subprocess.Popen(
-            ["git", *args],
+            argv(args),
             cwd=cwd,
             stdin=stdin,
             stdout=stdout,
             stderr=stderr,
             bufsize=PIPE_SIZE,
+            env=environment(),
         )
     except FileNotFoundError:
         raise TwscanError("git is not installed or not on PATH") from None
@@ -293,11 +400,12 @@ class ObjectReader:
         proc: subprocess.Popen[bytes] | None
         try:
             proc = subprocess.Popen(
-                ["git", *_CAT_FILE],
+                argv(_CAT_FILE),
                 cwd=cwd,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
+                env=environment(),
             )
         except OSError:  # no git or no such directory: read() runs git again and says which
             proc = None

@@ -165,7 +165,7 @@ class ScanSummary(Record):
 
     __slots__ = (
         "files_scanned", "bytes_scanned", "skipped", "duration_s", "notes", "commits_scanned",
-        "triage",
+        "triage", "errors",
     )
 
     def __init__(
@@ -177,6 +177,7 @@ class ScanSummary(Record):
         notes: list[str] | None = None,
         commits_scanned: int | None = None,
         triage: Triage | None = None,
+        errors: list[str] | None = None,
     ) -> None:
         self.files_scanned = files_scanned
         self.bytes_scanned = bytes_scanned
@@ -186,3 +187,6 @@ class ScanSummary(Record):
         self.notes: list[str] = [] if notes is None else notes
         self.commits_scanned = commits_scanned
         self.triage = triage  # set by twscan.commands.common.emit before rendering
+        # What could not be scanned although it had to be (a missing object): the report is
+        # written with what was found, and the run then fails with exit 2, never 0 or 1.
+        self.errors: list[str] = [] if errors is None else errors

@@ -199,9 +199,27 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def load_ruleset(extra: list[Path] | tuple[Path, ...] = (), builtin: bool = True) -> RuleSet:
+class RulesText(FrozenRecord):
+    """A rules file as a commit holds it: its place in the work tree (for messages) and its
+    bytes, read from the commit rather than from the checkout (see :mod:`twscan.committed`)."""
+
+    __slots__ = ("path", "data")
+    path: Path
+    data: bytes
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        set_field(self, "path", path)
+        set_field(self, "data", data)
+
+
+RulesSource = Path | RulesText
+
+
+def load_ruleset(
+    extra: list[RulesSource] | tuple[RulesSource, ...] = (), builtin: bool = True
+) -> RuleSet:
     rs = RuleSet()
-    paths: list[Path] = []
+    paths: list[RulesSource] = []
     if builtin:
         d = builtin_rules_dir()
         try:  # not Path.glob: its pattern machinery is a cost every commit would pay
@@ -213,8 +231,18 @@ def load_ruleset(extra: list[Path] | tuple[Path, ...] = (), builtin: bool = True
             raise TwscanError(f"no built-in rules found in {d}")
     paths.extend(extra)
     for p in paths:
-        rs.extend(load_file(p))
+        rs.extend(load_file(p) if isinstance(p, Path) else _load_text(p))
     return rs
+
+
+def _load_text(src: RulesText) -> RuleSet:
+    import tomllib
+
+    try:
+        data = tomllib.loads(src.data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise TwscanError(f"{src.path}: not a valid rules file: {e}") from None
+    return parse_ruleset(data, str(src.path))
 
 
 def load_file(path: Path) -> RuleSet:

@@ -18,6 +18,7 @@ from twscan.messages import detect_lang
 from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.postprocess import Policy, triage
 from twscan.reports import FORMATS, ReportOptions, render
+from twscan.rules import RulesSource
 
 if TYPE_CHECKING:  # loaded only when a baseline is found or named (hashlib, hmac, json)
     from twscan.baseline import Baseline
@@ -151,12 +152,29 @@ def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector
     paths: dict[Path, Path] = {}
     for r in (*policy(args).config.rules, *(getattr(args, "rules", []) or ())):
         paths.setdefault(Path(os.path.realpath(r)), Path(r))
-    return Detector.load(
-        tuple(paths.values()), fast_gate=fast_gate, max_decode_depth=decode_depth(args)
-    )
+    sources: list[RulesSource] = list(paths.values())
+    files = getattr(args, _FILES, None)
+    if files is not None:
+        from twscan import committed
+
+        sources = committed.rules_sources(files, list(paths.values()))
+    return Detector.load(tuple(sources), fast_gate=fast_gate, max_decode_depth=decode_depth(args))
 
 
 _POLICY = "_twscan_policy"
+#: A :class:`twscan.committed.CommitFiles` set under this name makes :func:`policy` and
+#: :func:`load_detector` read configuration, baseline and rules files as a commit holds them.
+_FILES = "_twscan_commit_files"
+#: Notes about the settings read (a baseline the base lacks), for the summary.
+POLICY_NOTES = "_twscan_policy_notes"
+
+
+def settings_from_commit(args: argparse.Namespace, repo: str, commit: str | None) -> None:
+    """Make this run's configuration, baseline and rules files those of ``commit`` (none at
+    all when it is None: a range that reaches the root has no base to take them from)."""
+    from twscan import committed
+
+    setattr(args, _FILES, committed.CommitFiles(repo, commit))
 #: A callable set under this name on the namespace receives ``(report, triage, summary,
 #: policy)`` instead of a report being rendered: how ``twscan baseline`` runs any scan mode.
 COLLECT = "_twscan_collect"
@@ -173,13 +191,21 @@ def policy(args: argparse.Namespace) -> Policy:
     if isinstance(cached, Policy):
         return cached
     start = scan_root(args)
-    cfg = config.discover(start, getattr(args, "config", None))
+    files = getattr(args, _FILES, None)
+    notes: list[str] = []
+    setattr(args, POLICY_NOTES, notes)
+    if files is not None:
+        from twscan import committed
+
+        cfg = committed.load_config(files, start, getattr(args, "config", None))
+    else:
+        cfg = config.discover(start, getattr(args, "config", None))
     if cfg.max_file_size is not None and not getattr(args, "max_file_size_given", False):
         args.max_file_size = cfg.max_file_size
     fail_on = getattr(args, "fail_on", None)
     pol = Policy(
         config=cfg,
-        baseline=_baseline(args, cfg, start),
+        baseline=_baseline(args, cfg, start, notes),
         fail_on=Severity(fail_on) if fail_on else cfg.fail_on or Severity.LOW,
         locate=_locator(args),
     )
@@ -199,9 +225,18 @@ def scan_root(args: argparse.Namespace) -> Path:
     return Path.cwd()
 
 
-def _baseline(args: argparse.Namespace, cfg: config.Config, start: Path) -> Baseline | None:
+def _baseline(
+    args: argparse.Namespace, cfg: config.Config, start: Path, notes: list[str]
+) -> Baseline | None:
     if getattr(args, "no_baseline", False):
         return None
+    files = getattr(args, _FILES, None)
+    if files is not None:
+        from twscan import committed
+
+        found_at, more = committed.load_baseline(files, cfg, start, getattr(args, "baseline", None))
+        notes.extend(more)
+        return found_at
     given = getattr(args, "baseline", None) or cfg.baseline
     found = Path(given) if given is not None else config.find_file(start, config.BASELINE_NAME)
     if found is None:
@@ -279,6 +314,9 @@ def emit(
     write_output(text, args.output)
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
+    if summary.errors:
+        sys.stderr.write(f"twscan: error: {summary.errors[0]}\n")
+        return EXIT_ERROR
     return EXIT_FINDINGS if t.failing else EXIT_CLEAN
 
 

@@ -74,7 +74,8 @@ def install(repo: str, hook: str, *, force: bool = False) -> tuple[str, str | No
     from twscan.errors import TwscanError
 
     git.require_repo(repo)
-    rel = git.run(["rev-parse", "--git-path", f"hooks/{hook}"], cwd=repo).decode().strip()
+    where = ["rev-parse", "--git-path", f"hooks/{hook}"]
+    rel = git.run(where, cwd=repo, own_hooks=True).decode().strip()
     path = os.path.normpath(os.path.join(repo, rel))
     backup = None
     if os.path.lexists(path):

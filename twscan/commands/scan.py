@@ -6,12 +6,12 @@ import argparse
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from twscan.commands.common import add_output_args, emit, load_detector, policy
 from twscan.detect import Detector
 from twscan.model import Finding, ScanSummary
 from twscan.postprocess import Policy, excluded
+from twscan.rules import RulesSource
 from twscan.sources import chunked, files
 
 # Below this many bytes a worker pool costs more to start than it saves.
@@ -132,7 +132,7 @@ def _scan_one(detector: Detector, item: files.FileItem) -> Result:
 _WORKER: Detector | None = None
 
 
-def _init_worker(rule_paths: tuple[Path, ...], fast_gate: bool, depth: int) -> None:
+def _init_worker(rule_paths: tuple[RulesSource, ...], fast_gate: bool, depth: int) -> None:
     global _WORKER
     _WORKER = Detector.load(rule_paths, fast_gate=fast_gate, max_decode_depth=depth)
 

@@ -54,6 +54,8 @@ def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
         out.append(msg("report.skipped", count=len(summary.skipped)))
         out.extend(f"  {p}: {r}" for p, r in summary.skipped)
     out.extend(msg("report.note", note=n) for n in summary.notes)
+    if summary.commits_scanned is not None:
+        out.append(msg("report.commits", commits=summary.commits_scanned))
     out.append(
         msg(
             "report.summary",

@@ -31,6 +31,10 @@ _SEP = "\x1f"
 _FORMAT = "%x01" + "%x1f".join(["%H", "%P", "%an", "%ae", "%aI"])
 
 
+class EmptyRangeError(TwscanError):
+    """A range that resolves to no commits where commits were expected."""
+
+
 @dataclass
 class Commit:
     info: CommitInfo
@@ -45,13 +49,18 @@ def commit_info_from_header(header: bytes) -> tuple[CommitInfo, list[str]]:
     return CommitInfo(sha=sha, author=name, email=email, date=date), parents.split()
 
 
-def log_commits(repo: Repo, rev_args: Sequence[str]) -> Iterator[Commit]:
-    """Each commit of ``git log REV_ARGS`` (oldest first) with the raw changes it made."""
+def log_commits(repo: Repo, revs: Revisions) -> Iterator[Commit]:
+    """Each commit of the range (oldest first) with the raw changes it made.
+
+    The range goes to git on standard input as commit ids only (``--stdin``), so nothing a
+    user, a branch name or a push can put there is ever read as an option.
+    """
     args = [
         "log", "--reverse", "--topo-order", "--raw", "-z", "--no-abbrev", "-M", "-c", "--root",
-        "--no-ext-diff", "--ignore-submodules=none", f"--format={_FORMAT}", *rev_args, "--",
+        "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", f"--format={_FORMAT}",
+        "--stdin", "--",
     ]  # fmt: skip
-    out = git.run(args, cwd=repo)
+    out = git.run(args, cwd=repo, stdin=revs.stdin())
     current: Commit | None = None
     for item in git.iter_raw(iter(git.zsplit(out))):
         if isinstance(item, RawEntry):
@@ -79,71 +88,258 @@ def commit_message(data: bytes) -> bytes:
 # --- which revisions ---------------------------------------------------------------------
 
 
-def range_revs(revs: Sequence[str], since: str | None = None) -> list[str]:
-    """Turn the user's range into ``git rev-list`` arguments.
+@dataclass
+class Revisions:
+    """A range resolved to commit ids: what it includes, what it leaves out, and its base.
 
-    ``--since REV`` means ``REV..HEAD``. An all-zero base (what git hands a pre-push hook for a
-    new branch) means "the commits no remote ref already has", not the whole history.
+    ``base`` is the commit whose configuration and baseline govern the range (the one it is
+    merged into or pushed onto), None when the range reaches back to the root commits.
+    ``label`` is the range as the user or the push named it, for messages.
     """
-    specs = list(revs)
+
+    include: list[str]
+    exclude: list[str] = field(default_factory=list)
+    base: str | None = None
+    label: str = ""
+    #: An empty range is expected (a push of commits the remote already has), not an error.
+    may_be_empty: bool = False
+
+    def stdin(self) -> bytes:
+        lines = [*self.include, *(f"^{x}" for x in self.exclude)]
+        return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def resolve_range(repo: Repo, specs: Sequence[str], since: str | None = None) -> Revisions:
+    """Turn the user's range into commit ids, refusing anything git could read as an option.
+
+    ``--since REV`` means ``REV..HEAD``. An all-zero base (what git hands a pre-push hook for
+    a new branch) means the commits that no remote-tracking ref already has, the branch's own
+    remote-tracking refs aside: in a CI clone the pushed branch is on the remote already, and
+    leaving it in would leave nothing to scan.
+    """
+    wanted = list(specs)
     if since is not None:
-        specs.append(f"{since}..HEAD")
-    if not specs:
+        wanted.append(f"{since}..HEAD")
+    if not wanted:
         raise TwscanError("give a revision range such as origin/main..HEAD, or --since REV")
-    out: list[str] = []
-    for spec in specs:
+    git.require_repo(repo)
+    include: list[str] = []
+    exclude: list[str] = []
+    explicit_base: list[str] = []
+    for spec in wanted:
         m = _ZERO_BASE.match(spec)
         if m:
-            out += [m.group(2) or "HEAD", "--not", "--remotes", "--not"]
-        elif git.is_zero(spec) and spec:
+            tip_name = m.group(2) or "HEAD"
+            tip = resolve_commit(repo, tip_name)
+            include.append(tip)
+            exclude += remote_tips(repo, own_branch=tip_name, tip=tip)
+            continue
+        if git.is_zero(spec) and spec:
             raise TwscanError("an all-zero revision is only meaningful as the base of a range")
-        else:
-            out.append(spec)
-    # A trailing "--not" toggles nothing that follows; drop it so rev-list sees clean args.
-    while out and out[-1] == "--not":
-        out.pop()
-    return out
+        for line in _rev_parse(repo, spec):
+            if line.startswith("^"):
+                exclude.append(line[1:])
+                explicit_base.append(line[1:])
+            else:
+                include.append(line)
+    include, exclude = _commits(repo, include), _commits(repo, exclude)
+    base = (
+        _commits(repo, explicit_base)[0] if explicit_base else boundary(repo, include, exclude)
+    )
+    return Revisions(_unique(include), _unique(exclude), base, " ".join(wanted))
 
 
-def pre_push_revs(
+def _rev_parse(repo: Repo, spec: str) -> list[str]:
+    """``git rev-parse`` of one revision or range, as ids and ``^``ids."""
+    if not spec or spec.startswith("-") or "\n" in spec or "\0" in spec:
+        raise TwscanError(f"not a revision or range: {spec!r}")
+    rc, out, _ = git.run_rc(["rev-parse", "--revs-only", "--end-of-options", spec], cwd=repo)
+    lines = out.decode("ascii", "replace").split()
+    if rc != 0 or not lines or not all(_OID.fullmatch(ln.removeprefix("^")) for ln in lines):
+        raise _unknown(repo, f"unknown revision or range: {spec!r}")
+    return lines
+
+
+def _unknown(repo: Repo, message: str) -> TwscanError:
+    """The error for a revision git does not know, plainer in a repository without commits."""
+    if git.run_rc(["rev-parse", "-q", "--verify", "HEAD"], cwd=repo)[0] != 0:
+        return TwscanError("the repository has no commits yet: there is no range to scan")
+    return TwscanError(message)
+
+
+def resolve_commit(repo: Repo, rev: str) -> str:
+    """The commit a revision names; an error naming it when there is none."""
+    if not rev or rev.startswith("-") or "\n" in rev or "\0" in rev:
+        raise TwscanError(f"not a revision: {rev!r}")
+    rc, out, _ = git.run_rc(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd=repo
+    )
+    oid = out.decode("ascii", "replace").strip()
+    if rc != 0 or not _OID.fullmatch(oid):
+        raise _unknown(repo, f"unknown revision: {rev!r} (no such commit)")
+    return oid
+
+
+def _commits(repo: Repo, oids: list[str]) -> list[str]:
+    """The commits these ids name (an annotated tag names its commit)."""
+    if not oids:
+        return []
+    rc, out, _ = git.run_rc(
+        ["rev-parse", "--revs-only", "--end-of-options", *(f"{o}^{{commit}}" for o in oids)],
+        cwd=repo,
+    )
+    lines = out.decode("ascii", "replace").split()
+    if rc != 0 or len(lines) != len(oids):
+        bad = next((o for o in oids if rc != 0), oids[0])
+        raise TwscanError(f"not a commit: {bad}")
+    return lines
+
+
+def _unique(oids: list[str]) -> list[str]:
+    return list(dict.fromkeys(oids))
+
+
+def remote_tips(
+    repo: Repo,
+    remote: str | None = None,
+    *,
+    own_branch: str | None = None,
+    tip: str | None = None,
+) -> list[str]:
+    """The commits the remote-tracking refs (of ``remote``, or all) point at.
+
+    With ``tip``, the refs that are the range's own branch already pushed are left out: any
+    ref at the tip itself, and the branch's remote-tracking namesake when it holds the tip
+    (a CI clone of the pushed branch). A namesake behind the tip still bounds the range.
+    """
+    prefix = f"refs/remotes/{remote}/" if remote else "refs/remotes/"
+    out = git.run(["for-each-ref", "--format=%(objectname) %(refname)", prefix], cwd=repo)
+    short = own_branch.removeprefix("refs/heads/") if own_branch else None
+    holding: set[str] = set()
+    if tip is not None and short:
+        args = ["for-each-ref", "--format=%(refname)", f"--contains={tip}", prefix]
+        holding = set(git.run(args, cwd=repo).decode("utf-8", "replace").split())
+    tips: list[str] = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        oid, _, ref = line.partition(" ")
+        if ref.endswith("/HEAD"):
+            continue  # a symbolic ref: its target is listed under its own name
+        if oid == tip or (ref in holding and ref.split("/", 3)[-1] == short):
+            continue
+        tips.append(oid)
+    return _commits(repo, _unique(tips))
+
+
+def local_tips(repo: Repo) -> list[str]:
+    """The commits every local branch and tag points at."""
+    out = git.run(["for-each-ref", "--format=%(objectname)", "refs/heads/", "refs/tags/"], cwd=repo)
+    return _commits(repo, _unique(out.decode("ascii", "replace").split()))
+
+
+def boundary(repo: Repo, include: list[str], exclude: list[str]) -> str | None:
+    """The newest commit the range grows from (one left out that a commit of it has as
+    parent), None when the range reaches the root."""
+    if not include:
+        return None
+    revs = Revisions(include, exclude)
+    out = git.run(["rev-list", "--boundary", "--stdin", "--"], cwd=repo, stdin=revs.stdin())
+    for line in out.decode("ascii", "replace").split():
+        if line.startswith("-"):
+            return line[1:]
+    return None
+
+
+def pre_push_ranges(
+    repo: Repo,
     env: Mapping[str, str],
     stdin_lines: Sequence[str],
     known: Callable[[str], bool] = lambda sha: True,
-) -> list[str] | None:
+) -> list[Revisions] | None:
     """The pushed commits, from pre-commit's variables or git's own pre-push hook input.
 
     pre-commit sets PRE_COMMIT_FROM_REF/TO_REF (already resolved for a new branch), or only
-    PRE_COMMIT_LOCAL_BRANCH when the whole branch is new. A plain git hook reads
-    ``<local ref> <local sha> <remote ref> <remote sha>`` lines. Commits any remote-tracking
-    ref of the pushed-to remote already has are left out: they were pushed before.
-    A remote sha this clone does not have (someone pushed since the last fetch) cannot bound
-    the range; ``known`` tells, and such a push is treated like a new branch.
-    Returns None when nothing is being pushed.
+    PRE_COMMIT_LOCAL_BRANCH when the whole branch is new. It tells a hook about the first
+    pushed ref only, so under pre-commit every local branch and tag is checked too, for the
+    commits the remote does not have: ``git push origin a b`` cannot slip ``b`` through. A
+    plain git hook reads ``<local ref> <local sha> <remote ref> <remote sha>`` lines, one per
+    pushed ref. Commits any remote-tracking ref of the pushed-to remote already has are left
+    out: they were pushed before. A remote sha this clone does not have (someone pushed since
+    the last fetch) cannot bound the range; ``known`` tells, and such a push is treated like a
+    new branch. Returns None when nothing is being pushed.
     """
-    remote = env.get("PRE_COMMIT_REMOTE_NAME") or ""
-    not_remote = ["--not", f"--remotes={remote}" if remote else "--remotes"]
+    git.require_repo(repo)
+    remote = env.get("PRE_COMMIT_REMOTE_NAME") or None
     src, dst = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
-    if src and dst:
-        if git.is_zero(src):
-            return [dst, *not_remote]
-        return [f"{src}..{dst}", *(not_remote if remote else [])]
-    if env.get("PRE_COMMIT_LOCAL_BRANCH"):
-        return [env["PRE_COMMIT_LOCAL_BRANCH"], *not_remote]
-    revs: list[str] = []
+    local_branch = env.get("PRE_COMMIT_LOCAL_BRANCH")
+    if (src and dst) or local_branch:
+        ranges: list[Revisions] = []
+        if src and dst:
+            tip = resolve_commit(repo, dst)
+            if git.is_zero(src):
+                ranges.append(_grow(repo, tip, remote_tips(repo, remote), dst))
+            else:
+                old = resolve_commit(repo, src)
+                extra = remote_tips(repo, remote) if remote else []
+                ranges.append(Revisions([tip], _unique([old, *extra]), old, f"{src}..{dst}"))
+        else:
+            assert local_branch is not None
+            tip = resolve_commit(repo, local_branch)
+            ranges.append(_grow(repo, tip, remote_tips(repo, remote), local_branch))
+        if remote:  # a real push through pre-commit's hook, not `pre-commit run --from-ref`
+            ranges += _also_pushed(repo, remote, ranges[0].include)
+        for r in ranges:
+            r.may_be_empty = True
+        return ranges
+    ranges = []
     for line in stdin_lines:
         parts = line.split()
         if len(parts) != 4 or git.is_zero(parts[1]):
             continue  # malformed, or a branch deletion: nothing to scan
         local_sha, remote_sha = parts[1], parts[3]
-        if git.is_zero(remote_sha) or not known(remote_sha):
-            revs += [local_sha, "--not", "--remotes", "--not"]
+        tip = resolve_commit(repo, local_sha)
+        if git.is_zero(remote_sha) or not _OID.fullmatch(remote_sha) or not known(remote_sha):
+            r = _grow(repo, tip, remote_tips(repo), parts[0])
         else:
-            revs += [local_sha, f"^{remote_sha}"]
+            r = Revisions([tip], [remote_sha], remote_sha, f"{remote_sha}..{local_sha}")
+        r.may_be_empty = True
+        ranges.append(r)
     if stdin_lines:
-        while revs and revs[-1] == "--not":
-            revs.pop()
-        return revs or None
-    return ["HEAD", "--not", "--remotes"]
+        return ranges or None
+    tip = resolve_commit(repo, "HEAD")
+    r = _grow(repo, tip, remote_tips(repo), "HEAD")
+    r.may_be_empty = True
+    return [r]
+
+
+def _also_pushed(repo: Repo, remote: str, named: list[str]) -> list[Revisions]:
+    """The other refs of the push that pre-commit did not name (see :mod:`.pushed`): those
+    the push command names, or, where it cannot be read exactly, every local branch and tag
+    the remote does not have."""
+    from twscan.sources import pushed
+
+    words = pushed.push_command()
+    sources = pushed.pushed_sources(repo, words) if words is not None else None
+    unpushed = remote_tips(repo, remote)
+    if sources is None:
+        others = [t for t in local_tips(repo) if t not in named]
+        if not others:
+            return []
+        label = "the local branches and tags the remote does not have"
+        return [Revisions(others, unpushed, boundary(repo, others, unpushed), label, True)]
+    ranges = []
+    for src in sources:
+        tip = resolve_commit(repo, src)
+        if tip not in named:
+            ranges.append(_grow(repo, tip, unpushed, src))
+    return ranges
+
+
+def _grow(repo: Repo, tip: str, exclude: list[str], label: str) -> Revisions:
+    """A new branch: its commits that none of ``exclude`` has, based where it grows from."""
+    return Revisions([tip], exclude, boundary(repo, [tip], exclude), label)
 
 
 # --- scanning ----------------------------------------------------------------------------
@@ -192,26 +388,38 @@ class _BlobCache:
 
 
 def scan_commits(
-    scanner: BlobScanner, repo: Repo, rev_args: Sequence[str], max_size: int | None = None
+    scanner: BlobScanner,
+    repo: Repo,
+    revs: Revisions | Sequence[Revisions],
+    max_size: int | None = None,
 ) -> tuple[list[Finding], ScanSummary]:
-    """Findings for the secrets each commit of the range introduces, oldest commit first.
+    """Findings for the secrets each commit of the range(s) introduces, oldest commit first.
 
     A secret is reported once per path (and once for commit messages), at the first commit of
     the range that introduced it there. Blobs over ``max_size`` bytes are listed as skipped.
+    Several ranges (the refs of one push) are scanned as one: each commit once.
+    A range with no commits is an error unless it ``may_be_empty``: a gate that checked
+    nothing must not pass as if it had checked something.
     """
     started = time.perf_counter()
     git.require_repo(repo)
     summary = ScanSummary()
     if git.run(["rev-parse", "--is-shallow-repository"], cwd=repo).strip() == b"true":
         summary.notes.append("shallow clone: commits before the shallow boundary are not there")
-    try:
-        commits = list(log_commits(repo, rev_args))
-    except git.GitError:
-        if git.run_rc(["rev-parse", "-q", "--verify", "HEAD"], cwd=repo)[0] != 0:
-            raise TwscanError(
-                "the repository has no commits yet: there is no range to scan"
-            ) from None
-        raise
+    summary.notes.extend(git.rewrite_notes(repo))
+    ranges = [revs] if isinstance(revs, Revisions) else list(revs)
+    commits: list[Commit] = []
+    seen: set[str] = set()
+    for r in ranges:
+        got = [c for c in log_commits(repo, r) if c.info.sha not in seen]
+        if not got and not r.may_be_empty:
+            raise EmptyRangeError(
+                f"the range {r.label} holds no commits: every commit it names is already in "
+                "what it excludes (a reversed range, or a branch the remote-tracking refs "
+                "already have?); nothing was scanned. Pass --allow-empty if that is expected"
+            )
+        seen.update(c.info.sha for c in got)
+        commits += got
     summary.commits_scanned = len(commits)
 
     cache = _BlobCache(scanner, repo, summary, max_size)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,20 +88,18 @@ def read_stdin() -> bytes:
 
 def _git_ignored(root: str) -> set[str] | None:
     """Paths under root that git ignores; None outside a work tree (nothing to honour)."""
+    from twscan import git  # started the one way that keeps the repository's config inert
+
+    args = ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
+        rc, out, _ = git.run_rc(args, cwd=root)
+    except TwscanError:
         raise TwscanError("--gitignore needs git, which is not installed") from None
-    if out.returncode != 0:
+    if rc != 0:
         return None
     ignored: set[str] = set()
     dirs: list[str] = []
-    for entry in out.stdout.decode("utf-8", "surrogateescape").split("\0"):
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
         if not entry:
             continue
         if entry.endswith("/"):

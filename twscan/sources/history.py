@@ -63,6 +63,9 @@ class ObjectList:
     size: int = 0
     types: dict[bytes, bytes] = field(default_factory=dict)  # commits and tags only
     big: dict[bytes, int] = field(default_factory=dict)  # blobs over the size limit
+    #: Every blob listed: a blob that history names and the store lacks is missing, and an
+    #: audit that skipped it silently would pass over whatever it held.
+    present: set[bytes] = field(default_factory=set)
 
 
 def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Iterator[list[bytes]]:
@@ -98,6 +101,7 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
                 for typ, oid, size_text in _LISTED.findall(block):
                     size = int(size_text)
                     if typ == b"blob":
+                        objs.present.add(oid)
                         if limit is not None and size > limit:
                             objs.big[oid] = size
                             continue
@@ -288,11 +292,39 @@ class LogJob:
         return self.out
 
 
+@dataclass
+class Missing:
+    """Blobs that commits name and the object store does not have: the first few, and how
+    many there are."""
+
+    count: int = 0
+    first: list[tuple[bytes, str, bytes]] = field(default_factory=list)  # oid, path, commit
+
+    def add(self, oid: bytes, path: bytes, commit: bytes) -> None:
+        self.count += 1
+        if len(self.first) < 3:
+            self.first.append((oid, git.display_path(path), commit))
+
+    def message(self) -> str:
+        oid, path, commit = self.first[0]
+        more = f" and {self.count - 1} more" if self.count > 1 else ""
+        return (
+            f"object {oid.decode('ascii', 'replace')} ({path} in commit "
+            f"{commit.decode('ascii', 'replace')[:12]}){more} is missing from the repository: "
+            "what it held was not scanned; run `git fsck`"
+        )
+
+
 def read_log(
-    out: IO[bytes], hits: dict[bytes, list[Finding]], big: Mapping[bytes, int] | None = None
+    out: IO[bytes],
+    hits: dict[bytes, list[Finding]],
+    big: Mapping[bytes, int] | None = None,
+    present: set[bytes] | None = None,
+    missing: Missing | None = None,
 ) -> tuple[dict[str, list[Event]], list[bytes], set[str], dict[bytes, str]]:
     """Introduction events per secret value, the commits in order, submodule paths, and the
-    first path of each blob in ``big`` (those too large to scan).
+    first path of each blob in ``big`` (those too large to scan). With ``present`` (every blob
+    listed), blobs that entries name and the store lacks are counted into ``missing``.
 
     An entry whose new blob holds a value that none of the blobs it replaces (one per parent)
     held is an event for that value at that path. Only entries whose blob holds something are
@@ -326,10 +358,12 @@ def read_log(
                             events.setdefault(value, []).append(ev)
             elif new in big:
                 big_paths.setdefault(new, git.display_path(path))
-            elif b"160000" in tok:
-                _, mode, _, _, _ = git.parse_meta(tok)
-                if mode == git.GITLINK_MODE:
-                    gitlinks.add(git.display_path(path))
+            elif present is not None and new in present:
+                pass  # the common case: a blob that was scanned and held nothing
+            elif b"160000" in tok and git.parse_meta(tok)[1] == git.GITLINK_MODE:
+                gitlinks.add(git.display_path(path))
+            elif missing is not None and present is not None and not git.is_zero(new):
+                missing.add(new, path, commits[-1] if commits else b"?")
         elif head == b"\x01":
             commits.append(tok[1:])
     return events, commits, gitlinks, big_paths
@@ -407,6 +441,7 @@ def scan_history(
             "shallow clone: history before the shallow boundary is not in this repository; "
             "secrets are attributed to the oldest commit present"
         )
+    summary.notes.extend(git.rewrite_notes(repo))
     has_head = git.run_rc(["rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=repo)[0] == 0
     has_refs = bool(git.run(["for-each-ref", "--count=1"], cwd=repo).strip())
     if not has_head and not has_refs:
@@ -444,8 +479,11 @@ def scan_history(
     progress.update(objs.objects, objs.size, force=True)
     progress.finish()
     big = objs.big
+    missing = Missing()
     with log[0].wait() as out:
-        events, commits, gitlinks, big_paths = read_log(out, hits, big)
+        events, commits, gitlinks, big_paths = read_log(out, hits, big, objs.present, missing)
+    if missing.count:
+        summary.errors.append(missing.message())
     summary.commits_scanned = len(commits)
     summary.files_scanned = objs.blobs
     summary.bytes_scanned = objs.size

@@ -1,0 +1,170 @@
+"""Configuration, baseline and rules files as the range's base commit holds them.
+
+A pull request can add a ``.twscan.toml`` exclude, an allowlist entry, a baseline entry or a
+rules file whose vocabulary silences a rule. A gate that read its settings from the checkout
+under review would let the change under review decide how it is reviewed, so ``twscan range``
+reads them from the range's base instead: the commit the change is merged into or pushed onto,
+which the reviewers have already accepted. A file outside the work tree (``--config
+/etc/twscan.toml``) is not under review and is read from disk.
+
+Paths inside the work tree are taken as written and looked up in the commit's tree, never
+through the work tree's symlinks: those are the commits under review's too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from twscan import config, git
+from twscan.baseline import Baseline
+from twscan.baseline import parse as parse_baseline
+from twscan.config import Config
+from twscan.errors import TwscanError
+from twscan.rules import RulesSource, RulesText
+
+#: The largest configuration, baseline or rules file read from a commit.
+_MAX_FILE = 16 << 20
+
+
+class CommitFiles:
+    """Read a path of the work tree as ``commit`` holds it (None: the commit has no file
+    there), and a path outside the work tree from disk."""
+
+    def __init__(self, repo: str | os.PathLike[str], commit: str | None) -> None:
+        top = git.run(["rev-parse", "--show-toplevel"], cwd=repo).strip()
+        self.top = Path(os.fsdecode(top))
+        self.commit = commit
+        self._repo = repo
+        self._read: dict[str, bytes | None] = {}
+
+    @property
+    def short(self) -> str:
+        return self.commit[:12] if self.commit else "(none)"
+
+    def rel(self, path: Path) -> str | None:
+        """The path relative to the work tree's top, None when it lies outside."""
+        where = Path(os.path.normpath(os.path.abspath(path)))
+        try:
+            rel = where.relative_to(self.top)
+        except ValueError:
+            return None
+        return rel.as_posix()
+
+    def read(self, path: Path) -> bytes | None:
+        rel = self.rel(path)
+        if rel is None:
+            try:
+                with open(path, "rb") as f:
+                    return f.read(_MAX_FILE + 1)[:_MAX_FILE]
+            except FileNotFoundError:
+                return None
+            except OSError as e:
+                raise TwscanError(f"cannot read {path}: {e.strerror or e}") from None
+        if rel in ("", ".") or self.commit is None or "\n" in rel:
+            return None
+        if rel not in self._read:
+            name = f"{self.commit}:{rel}".encode("utf-8", "surrogateescape")
+            obj = git.read_objects([name], cwd=self._repo).get(name)
+            ok = obj is not None and obj.type == b"blob" and len(obj.data) <= _MAX_FILE
+            self._read[rel] = obj.data if obj is not None and ok else None
+        return self._read[rel]
+
+    def is_file(self, path: Path) -> bool:
+        return self.read(path) is not None
+
+
+def load_config(files: CommitFiles, start: Path, explicit: Path | None) -> Config:
+    """``--config`` if given, else the nearest configuration from ``start`` up to the top,
+    as the commit holds them; the defaults when there is none."""
+    if explicit is not None:
+        data = files.read(explicit)
+        if data is None:
+            raise TwscanError(
+                f"config file not found in the range's base {files.short}: {explicit}"
+            )
+        return _config(files, explicit, data)
+    for d in _upward(files, start):
+        own = d / config.CONFIG_NAME
+        data = files.read(own)
+        if data is not None:
+            return _config(files, own, data)
+        pyproject = d / "pyproject.toml"
+        data = files.read(pyproject)
+        if data is not None and config.names_twscan_table(data):
+            return _config(files, pyproject, data)
+    return Config()
+
+
+def _config(files: CommitFiles, path: Path, data: bytes) -> Config:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TwscanError(f"cannot read config file {path}: {e}") from None
+    where = path if files.rel(path) is None else Path(os.path.normpath(os.path.abspath(path)))
+    return config.config_from_text(text, where, files.is_file)
+
+
+def _upward(files: CommitFiles, start: Path) -> list[Path]:
+    rel = files.rel(start)
+    if rel is None:
+        return []
+    parts = [] if rel in ("", ".") else rel.split("/")
+    return [files.top.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+
+
+def load_baseline(
+    files: CommitFiles, cfg: Config, start: Path, explicit: Path | None
+) -> tuple[Baseline | None, list[str]]:
+    """The baseline as the commit holds it, and a note when the one named is not there."""
+    given = explicit or cfg.baseline
+    if given is not None:
+        data = files.read(given)
+        if data is None:
+            note = (
+                f"the baseline {given} does not exist at the range's base {files.short}: "
+                "no finding is accepted"
+            )
+            return None, [note]
+        return _baseline(given, data), []
+    for d in _upward(files, start):
+        path = d / config.BASELINE_NAME
+        data = files.read(path)
+        if data is not None:
+            return _baseline(path, data), []
+    return None, []
+
+
+def _baseline(path: Path, data: bytes) -> Baseline:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TwscanError(f"cannot read baseline {path}: {e}") from None
+    return parse_baseline(text, Path(os.path.normpath(os.path.abspath(path))))
+
+
+def rules_sources(files: CommitFiles, paths: list[Path]) -> list[RulesSource]:
+    """Rules files inside the work tree, as the commit holds them."""
+    out: list[RulesSource] = []
+    for p in paths:
+        if files.rel(p) is None:
+            out.append(p)
+            continue
+        data = files.read(p)
+        if data is None:
+            raise TwscanError(f"rules file not found in the range's base {files.short}: {p}")
+        out.append(RulesText(Path(os.path.normpath(os.path.abspath(p))), data))
+    return out
+
+
+def governing_paths(files: CommitFiles, cfg: Config, start: Path, extra: list[Path]) -> list[str]:
+    """Every work-tree path whose content decides how a range is checked: each place a
+    configuration or baseline could be found from ``start`` up, and the files named."""
+    candidates: list[Path] = []
+    for d in _upward(files, start):
+        candidates += [d / config.CONFIG_NAME, d / "pyproject.toml", d / config.BASELINE_NAME]
+    candidates += list(cfg.rules) + extra
+    if cfg.baseline is not None:
+        candidates.append(cfg.baseline)
+    rels = [files.rel(p) for p in candidates]
+    return sorted({r for r in rels if r})
