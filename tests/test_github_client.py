@@ -614,16 +614,16 @@ def test_a_trickling_server_hits_the_request_deadline(
     fake: FakeGitHub, clock: FakeClock, style: str
 ) -> None:
     """One byte every 50 ms never trips a 5 s read timeout; the deadline is for the whole
-    exchange, headers and body, and a breach is retried like a timeout, a bounded number of
-    times."""
+    exchange, headers and body, and a breach is not retried (a stall would have tripped the
+    read timeout: this server is just too slow)."""
     sid = new_sid()
     add_hits(fake, sid, 1)
     fake.misbehave["search"] = Misbehaviour(style, interval=0.05)
     started = time.monotonic()
     with pytest.raises(GitHubHTTPError, match=r"no complete answer within 0\.4 s") as err:
         client_for(fake, clock, timeout=5.0, deadline=0.4).search_code(sid)
-    assert time.monotonic() - started < 3
-    assert "after 3 tries" in str(err.value) and len(fake.search_requests()) == 3
+    assert time.monotonic() - started < 2
+    assert len(fake.search_requests()) == 1
     assert "\n" not in str(err.value) and fake.token not in str(err.value)
 
 

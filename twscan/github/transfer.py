@@ -52,8 +52,13 @@ class TransferError(Exception):
 
 
 class DeadlineError(TransferError):
-    """The whole exchange took longer than its deadline."""
+    """The whole exchange took longer than its deadline.
 
+    Not worth retrying: a stalled connection trips the per-read timeout long before; missing
+    the deadline means the answer kept coming, too slowly, for the whole time.
+    """
+
+    retry = False
     timed_out = True
 
 
