@@ -605,18 +605,10 @@ class FakeGitHub(_FakeServer):
             )
         per_page = min(self.max_per_page, int((rec.query.get("per_page") or ["30"])[0]))
         page = int((rec.query.get("page") or ["1"])[0])
-        if (page - 1) * per_page >= 1000 or page > self.cap_after_page:
-            return (
-                422,
-                headers,
-                {
-                    "message": "Only the first 1000 search results are available",
-                    "documentation_url": "https://docs.github.com/v3/search/",
-                },
-            )
-        matches = [f for f in self.files if q.lower() in f.content.lower()]
         if self.endless_pages is not None and page < 5000:
-            # A broken server: pages without end, each linking to the next.
+            # A broken server: pages without end, each linking to the next (not even the
+            # 1,000-result cap stops it).
+            matches = [f for f in self.files if q.lower() in f.content.lower()]
             items = [self._item(f, q, False) for f in matches[:1]]
             query = urllib.parse.urlencode({"q": q, "per_page": per_page, "page": page + 1})
             headers["Link"] = f'<{self.url}/search/code?{query}>; rel="next"'
@@ -629,6 +621,16 @@ class FakeGitHub(_FakeServer):
                     "items": items if self.endless_pages == "one" else [],
                 },
             )
+        if (page - 1) * per_page >= 1000 or page > self.cap_after_page:
+            return (
+                422,
+                headers,
+                {
+                    "message": "Only the first 1000 search results are available",
+                    "documentation_url": "https://docs.github.com/v3/search/",
+                },
+            )
+        matches = [f for f in self.files if q.lower() in f.content.lower()]
         total = len(matches)
         chunk = matches[(page - 1) * per_page : page * per_page]
         text_match = "text-match" in rec.headers.get("accept", "")

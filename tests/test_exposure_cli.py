@@ -547,6 +547,35 @@ def test_budget_spent_on_details_keeps_the_search_result(
     assert len([r for r in fake.requests if "/contents/" in r.path]) == 1
 
 
+def test_plain_http_to_a_name_that_only_looks_like_loopback_is_warned_about(
+    clock: FakeClock,
+) -> None:
+    """http://127.evil.example is not this machine: the token would cross the network in
+    clear text, so twscan says so (a stand-in transport sends nothing anywhere)."""
+    import requests
+
+    from tests.test_github_client import recording_session
+    from twscan.github.client import GitHubHTTPError
+    from twscan.github.exposure import check_sids
+
+    session, adapter = recording_session()
+    notes: list[str] = []
+    for api, warned in (("http://127.evil.example:8080", True), ("http://127.0.0.1:9", False)):
+        notes.clear()
+        with pytest.raises(GitHubHTTPError, match="ConnectionError"):
+            check_sids(
+                [new_sid()],
+                api_url=api,
+                token=new_github_token(),
+                use_cache=False,
+                clock=clock,
+                notify=notes.append,
+                session=session,
+            )
+        assert any("travels unencrypted" in n for n in notes) is warned, notes
+    assert isinstance(session, requests.Session) and len(adapter.sent) == 6
+
+
 @pytest.mark.parametrize("value", ["nan", "-1", "soon"])
 def test_github_timeout_must_be_seconds(
     capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock, value: str

@@ -807,6 +807,8 @@ def test_server_text_cannot_forge_lines_or_drive_the_terminal(
         ("http://[::ffff:10.0.0.1]", False),
         ("http://[::127.0.0.1]", False),
         ("http://[::1%25lo]", False),
+        ("http://[v1.localhost]", False),
+        ("http://[127.0.0.1]", False),
         ("http://127.0.0.1@evil.example", False),
         ("http://evil.example@127.0.0.1", False),
         ("http://evil.example\\@127.0.0.1", False),

@@ -86,7 +86,7 @@ def split_origin(url: str) -> Origin | None:
     if not netloc or any(c in netloc for c in "@\\%"):
         return None
     host = canonical_host(parts.hostname or "")
-    if host is None:
+    if host is None or ("[" in netloc) != (":" in host):  # brackets hold IPv6 and only that
         return None
     return Origin(scheme, host, port if port is not None else _DEFAULT_PORTS[scheme])
 

@@ -129,12 +129,15 @@ def get(
     request = requests.Request(
         "GET", url, params=dict(params or {}), headers=dict(headers or {}), auth=auth
     )
-    prepared = session.prepare_request(request)
-    target = prepared.url or url
+    try:
+        prepared = session.prepare_request(request)
+        target = prepared.url or url
+        settings = session.merge_environment_settings(target, {}, True, None, None)
+        adapter = session.get_adapter(target)
+    except Exception as exc:  # a URL requests cannot send (already checked, so unexpected)
+        raise RefusedError(f"the URL cannot be sent ({type(exc).__name__})") from None
     if check is not None:
         check(target)
-    settings = session.merge_environment_settings(target, {}, True, None, None)
-    adapter = session.get_adapter(target)
     verify = settings.get("verify")
     state = _State()
     done = threading.Event()
