@@ -14,6 +14,7 @@ No credential literal lives here: tests build SIDs and tokens at run time.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import math
@@ -99,6 +100,116 @@ class Fault:
     q: str | None = None  # only for the first search request with this q
 
 
+@dataclass
+class Misbehaviour:
+    """An answer that breaks the rules, written raw to the socket.
+
+    ``style``:
+
+    * ``trickle-body``: honest status and headers, then the body one byte every ``interval`` s;
+    * ``trickle-headers``: the whole answer, status line first, one byte every ``interval`` s;
+    * ``endless``: status and headers without a length, then a body that never ends (JSON that
+      never closes), until the client goes or ``limit_bytes`` were sent;
+    * ``gzip-bomb``: a small gzip body that inflates to ``limit_bytes`` (valid JSON, no items).
+
+    Every style gives up after ``limit_s`` seconds (writing the rest at once) or ``limit_bytes``,
+    so that a client without limits finishes in bounded time and its test fails instead of
+    hanging. ``times`` bounds how many requests misbehave (``None``: all).
+    """
+
+    style: str
+    interval: float = 0.05
+    limit_s: float = 6.0
+    limit_bytes: int = 64 * 1024 * 1024
+    times: int | None = None
+
+
+class WireStats:
+    """What misbehaving answers put on the wire, and whether the client hung up on them."""
+
+    def __init__(self) -> None:
+        self.sent = 0  # body bytes written by misbehaving answers
+        self.hung_up = 0  # answers the client stopped reading before the end
+        self.lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.sent += n
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _bomb(size: int) -> bytes:
+    """gzip of a JSON document ``size`` bytes long with no items: tiny on the wire."""
+    if size not in _BOMBS:
+        head, tail = b'{"total_count": 0, "incomplete_results": false, "items": [], "x": "', b'"}'
+        filler = size - len(head) - len(tail)
+        out = gzip.compress(head + b"a" * max(0, filler) + tail, compresslevel=9)
+        _BOMBS[size] = out
+    return _BOMBS[size]
+
+
+def write_misbehaving(
+    h: BaseHTTPRequestHandler,
+    m: Misbehaviour,
+    stop: threading.Event,
+    stats: WireStats,
+    status: int,
+    headers: dict[str, str],
+    data: bytes,
+) -> None:
+    """Write ``status``/``headers``/``data`` to ``h`` the way ``m`` says."""
+    started = time.monotonic()
+
+    def out_of_time() -> bool:
+        return stop.is_set() or time.monotonic() - started > m.limit_s
+
+    def head(extra: dict[str, str], length: int | None) -> bytes:
+        lines = [f"HTTP/1.1 {status} Misbehaving"]
+        lines += [f"{k}: {v}" for k, v in {**headers, **extra}.items()]
+        if length is not None:
+            lines.append(f"Content-Length: {length}")
+        else:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    json_type = {"Content-Type": "application/json; charset=utf-8"}
+    h.close_connection = True
+    try:
+        if m.style in ("trickle-body", "trickle-headers"):
+            whole = head(json_type, len(data)) + data
+            at = 0 if m.style == "trickle-headers" else len(whole) - len(data)
+            h.wfile.write(whole[:at])
+            h.wfile.flush()
+            while at < len(whole) and not out_of_time():
+                h.wfile.write(whole[at : at + 1])
+                h.wfile.flush()
+                at += 1
+                stats.add(1)
+                stop.wait(m.interval)
+            h.wfile.write(whole[at:])
+            stats.add(len(whole) - at)
+        elif m.style == "endless":
+            h.wfile.write(head(json_type, None) + b'{"total_count": 1, "items": [')
+            chunk = b"0, " * 21845
+            sent = 0
+            while sent < m.limit_bytes and not out_of_time():
+                h.wfile.write(chunk)
+                sent += len(chunk)
+                stats.add(len(chunk))
+        elif m.style == "gzip-bomb":
+            body = _bomb(m.limit_bytes)
+            h.wfile.write(head({**json_type, "Content-Encoding": "gzip"}, len(body)) + body)
+            stats.add(len(body))
+        else:
+            raise ValueError(f"unknown misbehaviour {m.style}")
+        h.wfile.flush()
+    except OSError:
+        with stats.lock:
+            stats.hung_up += 1
+
+
 def _sha(*parts: str) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()
 
@@ -174,17 +285,34 @@ class _FakeServer:
     def __init__(self) -> None:
         self._stop = threading.Event()  # set on shutdown, cutting any artificial delay short
         self._server: ThreadingHTTPServer | None = None
+        self.misbehave: dict[str, Misbehaviour] = {}  # per kind of request
+        self.wire = WireStats()
 
     @property
     def web(self) -> str:
         assert self._server is not None, "use inside running()"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "use inside running()"
+        return int(self._server.server_address[1])
+
+    def _misbehaviour(self, kind: str) -> Misbehaviour | None:
+        m = self.misbehave.get(kind)
+        if m is not None and m.times is not None:
+            m.times -= 1
+            if m.times <= 0:
+                del self.misbehave[kind]
+        return m
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
 
     @contextmanager
-    def running(self) -> Iterator[Self]:
+    def running(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Self]:
+        """Serve on ``host`` (any loopback address) and ``port`` (0: a free one)."""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -200,7 +328,7 @@ class _FakeServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = ThreadingHTTPServer((host, port), Handler)
         server.daemon_threads = True
         server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._server = server
@@ -242,6 +370,8 @@ class FakeGitHub(_FakeServer):
         self.incomplete = False
         self.block_search_until: float | None = None
         self.cap_after_page = 1000  # lower it to answer pages past it with the cap's 422
+        # "empty": every search page is empty and links to a next one; "one": one item each
+        self.endless_pages: str | None = None
         self.window_reset: float | None = None
         self.window_used = 0
         self.lock = threading.Lock()
@@ -309,6 +439,10 @@ class FakeGitHub(_FakeServer):
         if delay:
             self._stop.wait(delay)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        bad = self._misbehaviour(kind)
+        if bad is not None:
+            write_misbehaving(h, bad, self._stop, self.wire, status, headers, data)
+            return
         try:
             h.send_response(status)
             if not isinstance(payload, bytes):
@@ -471,6 +605,22 @@ class FakeGitHub(_FakeServer):
             )
         per_page = min(self.max_per_page, int((rec.query.get("per_page") or ["30"])[0]))
         page = int((rec.query.get("page") or ["1"])[0])
+        if self.endless_pages is not None and page < 5000:
+            # A broken server: pages without end, each linking to the next (not even the
+            # 1,000-result cap stops it).
+            matches = [f for f in self.files if q.lower() in f.content.lower()]
+            items = [self._item(f, q, False) for f in matches[:1]]
+            query = urllib.parse.urlencode({"q": q, "per_page": per_page, "page": page + 1})
+            headers["Link"] = f'<{self.url}/search/code?{query}>; rel="next"'
+            return (
+                200,
+                headers,
+                {
+                    "total_count": 5,
+                    "incomplete_results": False,
+                    "items": items if self.endless_pages == "one" else [],
+                },
+            )
         if (page - 1) * per_page >= 1000 or page > self.cap_after_page:
             return (
                 422,
@@ -674,6 +824,7 @@ class FakeTwilio(_FakeServer):
         self.answers: dict[tuple[str, str], int] = {}  # (user, password) -> status
         self.default_status = 401
         self.delay = 0.0
+        self.location: str | None = None  # sent as Location (with a 3xx answer, a redirect)
         self.requests: list[Recorded] = []
 
     @property
@@ -714,8 +865,15 @@ class FakeTwilio(_FakeServer):
         if self.delay:
             self._stop.wait(self.delay)
         data = json.dumps(body).encode()
+        bad = self._misbehaviour("verify")
+        if bad is not None:
+            extra = {"Location": self.location} if self.location else {}
+            write_misbehaving(h, bad, self._stop, self.wire, status, extra, data)
+            return
         try:
             h.send_response(status)
+            if self.location:
+                h.send_header("Location", self.location)
             h.send_header("Content-Type", "application/json")
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()

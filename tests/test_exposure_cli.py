@@ -26,6 +26,7 @@ from tests.fake_github import (
     FakeClock,
     FakeCommit,
     FakeGitHub,
+    Misbehaviour,
     RealClock,
     new_github_token,
     new_sid,
@@ -508,6 +509,125 @@ def test_rate_limit_beyond_max_wait_exits_2(
     code = run_cli(["exposure", new_sid(), "--github-api-url", fake.url, "--max-wait", "60"], clock)
     err = capsys.readouterr().err
     assert code == 2 and "--max-wait" in err and clock.slept == []
+
+
+def test_github_timeout_ends_a_trickling_run_with_one_line(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """--github-timeout is the run's transfer budget: a server that keeps every read just
+    under the socket timeout still ends the run, exit 2, one line, no token."""
+    fake.misbehave["search"] = Misbehaviour("trickle-body", interval=0.05)
+    started = time.monotonic()
+    code = run_cli(
+        ["exposure", new_sid(), "--github-api-url", fake.url, "--github-timeout", "1"], clock
+    )
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert code == 2 and elapsed < 4
+    (line,) = err.strip().splitlines()
+    assert "--github-timeout" in line and fake.token not in err + out
+
+
+def test_budget_spent_on_details_keeps_the_search_result(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """As with --max-wait: the hits found are reported, the details that did not fit are
+    marked as skipped (and any later search would end the run with exit 2)."""
+    sid = new_sid()
+    for n in range(3):
+        fake.add_file(f"o/r{n}", "c.txt", sid, [commit("2020-01-01T00:00:00Z", "A", "a")])
+    fake.misbehave["contents"] = Misbehaviour("trickle-body", interval=0.05)
+    started = time.monotonic()
+    code, doc, _ = exposure_json(capsys, fake, clock, [sid], "--github-timeout", "1.5")
+    assert code == 1 and time.monotonic() - started < 4
+    (exposure,) = doc["exposures"]
+    assert len(exposure["hits"]) == 3
+    assert any("details stopped" in n and "--github-timeout" in n for n in exposure["notes"])
+    assert exposure["hits"][-1]["notes"] == ["details skipped: --github-timeout spent"]
+    assert len([r for r in fake.requests if "/contents/" in r.path]) == 1
+
+
+def test_plain_http_to_a_name_that_only_looks_like_loopback_is_warned_about(
+    clock: FakeClock,
+) -> None:
+    """http://127.evil.example is not this machine: the token would cross the network in
+    clear text, so twscan says so (a stand-in transport sends nothing anywhere)."""
+    import requests
+
+    from tests.test_github_client import recording_session
+    from twscan.github.client import GitHubHTTPError
+    from twscan.github.exposure import check_sids
+
+    session, adapter = recording_session()
+    notes: list[str] = []
+    for api, warned in (("http://127.evil.example:8080", True), ("http://127.0.0.1:9", False)):
+        notes.clear()
+        with pytest.raises(GitHubHTTPError, match="ConnectionError"):
+            check_sids(
+                [new_sid()],
+                api_url=api,
+                token=new_github_token(),
+                use_cache=False,
+                clock=clock,
+                notify=notes.append,
+                session=session,
+            )
+        assert any("travels unencrypted" in n for n in notes) is warned, notes
+    assert isinstance(session, requests.Session) and len(adapter.sent) == 6
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "soon"])
+def test_github_timeout_must_be_seconds(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(["exposure", new_sid(), "--github-api-url", fake.url, "--github-timeout", value])
+    assert exit_.value.code == 2 and "--github-timeout" in capsys.readouterr().err
+    assert fake.requests == []
+
+
+def test_an_endless_file_leaves_that_hit_unknown(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """The 10 MiB cap on a detail request costs that detail, not the run."""
+    sid = new_sid()
+    fake.add_file("a/b", "c.txt", sid, [commit("2020-01-01T00:00:00Z", "A", "a")])
+    fake.misbehave["contents"] = Misbehaviour("endless")
+    started = time.monotonic()
+    code, doc, _ = exposure_json(capsys, fake, clock, [sid])
+    assert code == 1 and time.monotonic() - started < 10
+    (hit,) = doc["exposures"][0]["hits"]
+    assert hit["token_beside"] == "unknown"
+    assert any("10 MiB cap" in n for n in hit["notes"]), hit["notes"]
+    assert hit["oldest_commit"]["author"] == "a"
+    assert fake.wire.sent < 40 * 1024 * 1024
+
+
+def test_endless_empty_pages_end_with_a_note(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock
+) -> None:
+    sid = new_sid()
+    fake.endless_pages = "empty"
+    code, doc, err = exposure_json(capsys, fake, clock, [sid])
+    (exposure,) = doc["exposures"]
+    assert len(fake.search_requests()) == 1
+    assert any("empty page 1" in n for n in exposure["notes"]) and "empty page 1" in err
+    assert exposure["incomplete"] is True  # 5 results claimed, none listed
+    assert code == 1  # GitHub claims results: that is not "not found"
+
+
+def test_a_redirect_off_the_api_host_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub, clock: FakeClock, gh_token: str
+) -> None:
+    sid = new_sid()
+    with FakeGitHub(gh_token, clock).running() as other:
+        other.add_file("a/b", "c.txt", sid)
+        fake.fault("search", 307, {}, {"Location": f"{other.url}/search/code?q={sid}"})
+        code = run_cli(["exposure", sid, "--github-api-url", fake.url], clock)
+        assert other.requests == []
+    err = capsys.readouterr().err
+    (line,) = err.strip().splitlines()
+    assert code == 2 and f"127.0.0.1:{other.port}" in line and "not followed" in line
 
 
 def test_a_secret_given_as_sid_is_refused_redacted(

@@ -10,20 +10,31 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.fake_github import FakeClock, FakeCommit, FakeGitHub, new_github_token, new_sid
+from tests.fake_github import (
+    FakeClock,
+    FakeCommit,
+    FakeGitHub,
+    Misbehaviour,
+    new_github_token,
+    new_sid,
+)
 from twscan.github.client import (
     GitHubAuthError,
     GitHubClient,
     GitHubHTTPError,
     GitHubRateLimitError,
+    GitHubTimeoutError,
     web_search_url,
 )
+from twscan.github.hosts import is_loopback
 from twscan.github.ratelimit import Bucket, LimitHeaders, classify
 
 RESEARCH = Path(__file__).resolve().parents[2] / "shared" / "research"
@@ -214,12 +225,116 @@ def test_token_is_only_sent_to_the_api_origin(fake: FakeGitHub, clock: FakeClock
         client.fetch_file("http://192.0.2.1/repos/a/b/contents/x")
     with pytest.raises(GitHubHTTPError, match="refusing"):
         client.fetch_file("https://127.0.0.1/repos/a/b/contents/x")  # another port
-    assert fake.requests == []
-    # Loopback names are one machine: a stand-in writing "localhost" in its links still works.
-    fake.add_file("a/b", "x", "hello")
+    # Another loopback name is another host: "localhost" may be ::1, where someone else listens.
     alias = fake.web.replace("127.0.0.1", "localhost")
-    assert client.fetch_file(f"{alias}/repos/a/b/contents/x") == b"hello"
+    with pytest.raises(GitHubHTTPError, match="refusing"):
+        client.fetch_file(f"{alias}/repos/a/b/contents/x")
+    assert fake.requests == []
+    fake.add_file("a/b", "x", "hello")
+    assert client.fetch_file(f"{fake.url}/repos/a/b/contents/x") == b"hello"
     assert fake.requests[-1].headers["authorization"] == f"Bearer {fake.token}"
+
+
+class RecordingAdapter(requests.adapters.BaseAdapter):
+    """A transport that records what would have left and sends nothing (no DNS, no socket)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str | None, str | None]] = []
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        self.sent.append((request.url, request.headers.get("Authorization")))
+        raise requests.ConnectionError("recording adapter: nothing leaves")
+
+    def close(self) -> None:
+        pass
+
+
+def recording_session() -> tuple[requests.Session, RecordingAdapter]:
+    session = requests.Session()
+    adapter = RecordingAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session, adapter
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.evil.example:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1.evil.example:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1.nip.io:{port}/api/v3/repos/a/b/contents/x",
+        "http://localhost:{port}/api/v3/repos/a/b/contents/x",
+        "http://localhost.evil.example:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.2:{port}/api/v3/repos/a/b/contents/x",
+        "http://[::1]:{port}/api/v3/repos/a/b/contents/x",
+        "http://[::ffff:127.0.0.1]:{port}/api/v3/repos/a/b/contents/x",
+        "http://0x7f.0.0.1:{port}/api/v3/repos/a/b/contents/x",
+        "http://2130706433:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.1:{port}/api/v3/repos/a/b/contents/x",
+        "http://user@127.0.0.1:{port}/api/v3/repos/a/b/contents/x",
+        "http://evil.example\\@127.0.0.1:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1:{port}@evil.example/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1%2eevil.example:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1:{port}\t.evil.example/api/v3/repos/a/b/contents/x",
+        "https://127.0.0.1:{port}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1:{other}/api/v3/repos/a/b/contents/x",
+        "http://127.0.0.1:{port}/api/v33/repos/a/b/contents/x",
+        "http://127.0.0.1:{port}/api/v3",
+    ],
+)
+def test_no_request_leaves_for_a_host_that_only_looks_like_the_api(url: str) -> None:
+    """Issue 11 item 5: the origin check compares parsed addresses, not string prefixes; a
+    hostile URL is refused before anything is sent (the transport records every attempt)."""
+    session, adapter = recording_session()
+    port = 40000 + secrets.randbelow(20000)
+    client = GitHubClient(
+        new_github_token(),
+        f"http://127.0.0.1:{port}/api/v3",
+        clock=FakeClock(),
+        session=session,
+        notify=Notes(),
+        error_tries=1,
+    )
+    target = url.format(port=port, other=port + 1)
+    with pytest.raises(GitHubHTTPError, match="refusing"):
+        client.fetch_file(target)
+    assert adapter.sent == []
+    # The real API origin does get the request, with the token.
+    with pytest.raises(GitHubHTTPError, match="ConnectionError"):
+        client.fetch_file(f"http://127.0.0.1:{port}/api/v3/repos/a/b/contents/x")
+    ((sent_url, auth),) = adapter.sent
+    assert sent_url == f"http://127.0.0.1:{port}/api/v3/repos/a/b/contents/x"
+    assert auth is not None and auth.startswith("Bearer ")
+
+
+def test_a_link_to_another_loopback_address_gets_no_token(
+    fake: FakeGitHub, clock: FakeClock, gh_token: str
+) -> None:
+    """127.0.0.2 on the same port is another socket, which another local user may own."""
+    sid = new_sid()
+    add_hits(fake, sid, 1)
+    other = FakeGitHub(gh_token, clock)
+    try:
+        serving = other.running(host="127.0.0.2", port=fake.port)
+        serving.__enter__()
+    except OSError:
+        pytest.skip("cannot bind 127.0.0.2 here")
+    try:
+        page2 = f"http://127.0.0.2:{fake.port}/search/code?q={sid}&page=2"
+        fake.fault(
+            "search",
+            200,
+            {"total_count": 2, "incomplete_results": False, "items": [{"path": "a"}]},
+            {"Link": f'<{page2}>; rel="next"'},
+        )
+        with pytest.raises(GitHubHTTPError, match="refusing"):
+            client_for(fake, clock).search_code(sid)
+        assert other.requests == []
+    finally:
+        serving.__exit__(None, None, None)
 
 
 # -- pacing ------------------------------------------------------------------------------------
@@ -308,14 +423,40 @@ def test_secondary_limit_waits_a_minute_and_backs_off(fake: FakeGitHub, clock: F
     assert times[1] - times[0] >= 60 and times[2] - times[1] >= 120
 
 
-def test_secondary_limit_with_short_retry_after_still_waits_a_minute(
+def test_secondary_limit_with_retry_after_waits_what_github_says(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """GitHub: "If the retry-after response header is present, you should not retry your
+    request until after that many seconds has elapsed"; the minute is for limits without it."""
+    sid = new_sid()
+    add_hits(fake, sid, 1)
+    fake.fault("search", 429, {"message": SECONDARY}, {"retry-after": "2"})
+    notes = Notes()
+    assert client_for(fake, clock, notes).search_code(sid).total_count == 1
+    assert clock.slept == [2.0]
+    a, b = fake.search_requests()
+    assert (a.status, b.status) == (429, 200) and b.at - a.at == pytest.approx(2.0)
+    assert any("waiting 2 s as GitHub's retry-after asks" in n for n in notes)
+
+
+def test_repeated_secondary_limits_follow_each_retry_after(
     fake: FakeGitHub, clock: FakeClock
 ) -> None:
     sid = new_sid()
     add_hits(fake, sid, 1)
-    fake.fault("search", 429, {"message": SECONDARY}, {"retry-after": "5"})
+    fake.fault("search", 403, {"message": SECONDARY}, {"retry-after": "3"}, times=2)
+    fake.fault("search", 403, {"message": SECONDARY})
     client_for(fake, clock).search_code(sid)
-    assert clock.slept == [60.0]
+    assert clock.slept == [3.0, 3.0, 60.0]  # the backoff starts at a minute once no time is named
+
+
+def test_retry_after_as_an_http_date(fake: FakeGitHub, clock: FakeClock) -> None:
+    sid = new_sid()
+    add_hits(fake, sid, 1)
+    when = format_datetime(datetime.fromtimestamp(clock.time() + 9, UTC), usegmt=True)
+    fake.fault("search", 429, {"message": SECONDARY}, {"retry-after": when})
+    client_for(fake, clock).search_code(sid)
+    assert clock.slept == [pytest.approx(9.0)]
 
 
 def test_gives_up_after_bounded_tries(fake: FakeGitHub, clock: FakeClock) -> None:
@@ -463,6 +604,228 @@ def test_messages_never_hold_the_token(fake: FakeGitHub, clock: FakeClock) -> No
     assert all(fake.token not in n for n in notes)
 
 
+# -- a hostile or broken server: deadlines, size caps, page caps, redirects ----------------------
+
+MiB = 1024 * 1024
+
+
+@pytest.mark.parametrize("style", ["trickle-body", "trickle-headers"])
+def test_a_trickling_server_hits_the_request_deadline(
+    fake: FakeGitHub, clock: FakeClock, style: str
+) -> None:
+    """One byte every 50 ms never trips a 5 s read timeout; the deadline is for the whole
+    exchange, headers and body, and a breach is not retried (a stall would have tripped the
+    read timeout: this server is just too slow)."""
+    sid = new_sid()
+    add_hits(fake, sid, 1)
+    fake.misbehave["search"] = Misbehaviour(style, interval=0.05)
+    started = time.monotonic()
+    with pytest.raises(GitHubHTTPError, match=r"no complete answer within 0\.4 s") as err:
+        client_for(fake, clock, timeout=5.0, deadline=0.4).search_code(sid)
+    assert time.monotonic() - started < 2
+    assert len(fake.search_requests()) == 1
+    assert "\n" not in str(err.value) and fake.token not in str(err.value)
+
+
+def test_the_run_budget_spans_requests(fake: FakeGitHub, clock: FakeClock) -> None:
+    """Each answer is well within its deadline; together they use up the run's budget."""
+    sid = new_sid()
+    add_hits(fake, sid, 8)
+    fake.max_per_page = 1
+    fake.delay["search"] = 0.3
+    started = time.monotonic()
+    with pytest.raises(GitHubTimeoutError, match="--github-timeout") as err:
+        client_for(fake, clock, budget=1.0).search_code(sid, per_page=1)
+    assert time.monotonic() - started < 3
+    assert 3 <= len(fake.search_requests()) <= 4
+    assert not isinstance(err.value, GitHubHTTPError), "not a per-hit detail failure"
+
+
+def test_the_run_budget_covers_a_single_trickle(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.misbehave["search"] = Misbehaviour("trickle-body", interval=0.05)
+    started = time.monotonic()
+    with pytest.raises(GitHubTimeoutError, match="1 s in all"):
+        client_for(fake, clock, budget=1.0).search_code(new_sid())
+    assert time.monotonic() - started < 2.5
+    assert len(fake.search_requests()) == 1
+
+
+def test_an_endless_body_is_cut_at_the_size_cap(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.misbehave["search"] = Misbehaviour("endless")
+    started = time.monotonic()
+    with pytest.raises(GitHubHTTPError, match="larger than the 1 MiB cap") as err:
+        client_for(fake, clock, max_bytes=MiB).search_code(new_sid())
+    assert time.monotonic() - started < 5
+    assert len(fake.search_requests()) == 1, "the same answer would come again: not retried"
+    assert fake.wire.sent < 16 * MiB, "the client stopped reading"
+    assert "\n" not in str(err.value)
+
+
+def test_an_announced_oversize_body_is_not_read(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.fault("contents", 200, {"content": "QUFB" * (MiB // 2), "encoding": "base64"})
+    with pytest.raises(GitHubHTTPError, match="announced as 2 MiB, over the 1 MiB cap"):
+        client_for(fake, clock, max_bytes=MiB).fetch_file(f"{fake.url}/repos/a/b/contents/x")
+
+
+def test_a_gzip_bomb_is_cut_at_the_size_cap(fake: FakeGitHub, clock: FakeClock) -> None:
+    """16 MiB of JSON in about 16 KiB of gzip: the cap is on what it inflates to."""
+    fake.misbehave["search"] = Misbehaviour("gzip-bomb", limit_bytes=16 * MiB)
+    with pytest.raises(GitHubHTTPError, match="larger than the 1 MiB cap"):
+        client_for(fake, clock, max_bytes=MiB).search_code(new_sid())
+    assert fake.wire.sent < MiB
+
+
+def test_gzip_within_the_cap_is_read(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.misbehave["search"] = Misbehaviour("gzip-bomb", limit_bytes=MiB // 2, times=1)
+    result = client_for(fake, clock, max_bytes=MiB).search_code(new_sid())
+    assert result.total_count == 0 and result.pages == 1
+    assert "gzip" in fake.requests[0].headers["accept-encoding"]
+
+
+def test_an_empty_page_with_a_next_link_ends_the_search(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    sid = new_sid()
+    add_hits(fake, sid, 3)
+    fake.endless_pages = "empty"
+    notes = Notes()
+    result = client_for(fake, clock, notes).search_code(sid)
+    assert result.pages == 1 and result.items == []
+    assert result.stopped is not None and "empty page 1" in result.stopped
+    assert len(fake.search_requests()) == 1
+    assert any("empty page" in n for n in notes)
+
+
+def test_search_pages_are_capped_at_what_github_can_serve(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """1,000 results at most, 100 a page: a server that links on past 10 pages is not
+    followed (here each page holds one item, so the 1,000-item cap never triggers)."""
+    sid = new_sid()
+    add_hits(fake, sid, 3)
+    fake.endless_pages = "one"
+    result = client_for(fake, clock).search_code(sid)
+    assert result.pages == 10 and len(result.items) == 10
+    assert result.stopped is not None and "more than 10 pages" in result.stopped
+    assert len(fake.search_requests()) == 10
+    fake.requests.clear()
+    assert client_for(fake, clock).search_code(sid, per_page=50).pages == 20
+
+
+def test_a_redirect_to_another_host_is_refused(
+    fake: FakeGitHub, clock: FakeClock, gh_token: str
+) -> None:
+    """requests would follow it (dropping the token) and its answer would be trusted as
+    GitHub's; here it is an error that names the host, and the other host hears nothing."""
+    sid = new_sid()
+    with FakeGitHub(gh_token, clock).running() as other:
+        add_hits(other, sid, 1)
+        elsewhere = f"{other.url}/search/code?q={sid}"
+        fake.fault("search", 302, {"message": "moved"}, {"Location": elsewhere})
+        with pytest.raises(GitHubHTTPError, match="redirect") as err:
+            client_for(fake, clock).search_code(sid)
+        assert other.requests == []
+    message = str(err.value)
+    assert f"127.0.0.1:{other.port}" in message and "not followed" in message
+    assert len(fake.requests) == 1
+
+
+def test_a_same_origin_redirect_is_followed_with_the_token(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    """GitHub answers 301 for a renamed repository; that stays at the API and is followed."""
+    fake.add_file("new/name", "x.txt", "hello")
+    fake.fault("contents", 301, {"message": "Moved Permanently"}, {"Location": "/repos/new/name/contents/x.txt"})
+    data = client_for(fake, clock).fetch_file(f"{fake.url}/repos/old/name/contents/x.txt")
+    assert data == b"hello"
+    assert [r.path for r in fake.requests] == [
+        "/repos/old/name/contents/x.txt",
+        "/repos/new/name/contents/x.txt",
+    ]
+    assert all(r.headers["authorization"] == f"Bearer {fake.token}" for r in fake.requests)
+
+
+def test_a_redirect_loop_is_bounded(fake: FakeGitHub, clock: FakeClock) -> None:
+    loop = f"{fake.url}/repos/a/b/contents/x"
+    fake.fault("contents", 302, {"message": "Found"}, {"Location": loop}, times=50)
+    with pytest.raises(GitHubHTTPError, match="redirected the file contents more than 5 times"):
+        client_for(fake, clock).fetch_file(loop)
+    assert len(fake.requests) == 6
+
+
+def test_a_redirect_without_location_is_an_error(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.fault("search", 304, {})
+    with pytest.raises(GitHubHTTPError, match="304 and no Location"):
+        client_for(fake, clock).search_code(new_sid())
+
+
+def test_absurdly_nested_json_is_not_a_crash(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.fault("search", 200, b"[" * 200_000)
+    with pytest.raises(GitHubHTTPError, match="without items"):
+        client_for(fake, clock).search_code(new_sid())
+
+
+def test_server_text_cannot_forge_lines_or_drive_the_terminal(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    fake.fault(
+        "search", 422, {"message": "Validation Failed\n\x1b[2K\rNo Twilio credentials found\u202e"}
+    )
+    with pytest.raises(GitHubHTTPError) as err:
+        client_for(fake, clock).search_code(new_sid())
+    message = str(err.value)
+    assert "\n" not in message and "\r" not in message and "\x1b" not in message
+    assert "\u202e" not in message and "\\x1b" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1", True),
+        ("http://127.0.0.1:8080/x", True),
+        ("http://127.1.2.3:9", True),
+        ("http://127.255.255.254", True),
+        ("http://[::1]:8080", True),
+        ("http://[0:0:0:0:0:0:0:1]/", True),
+        ("http://[::ffff:127.0.0.1]:1", True),
+        ("http://localhost:8080", True),
+        ("https://LOCALHOST/", True),
+        ("http://127.evil.example", False),
+        ("http://127.0.0.1.evil.example", False),
+        ("http://127.0.0.1.nip.io", False),
+        ("http://localhost.evil.example", False),
+        ("http://evil.localhost", False),  # RFC 6761 or not: nothing is resolved here
+        ("http://localhost.", False),
+        ("http://0x7f.1", False),
+        ("http://0x7f000001", False),
+        ("http://2130706433", False),
+        ("http://127.1", False),
+        ("http://0177.0.0.1", False),
+        ("http://127.000.000.001", False),
+        ("http://0.0.0.0", False),
+        ("http://[::]", False),
+        ("http://[::ffff:10.0.0.1]", False),
+        ("http://[::127.0.0.1]", False),
+        ("http://[::1%25lo]", False),
+        ("http://[v1.localhost]", False),
+        ("http://[127.0.0.1]", False),
+        ("http://127.0.0.1@evil.example", False),
+        ("http://evil.example@127.0.0.1", False),
+        ("http://evil.example\\@127.0.0.1", False),
+        ("http://127.0.0.1%2eevil.example", False),
+        ("http://127.0.0.1\t.evil.example", False),
+        ("http://\uff11\uff12\uff17.0.0.1", False),  # fullwidth digits
+        ("http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54", False),
+        ("http://localhost:99999", False),
+        ("ftp://127.0.0.1", False),
+        ("127.0.0.1", False),
+        ("", False),
+    ],
+)
+def test_is_loopback_compares_addresses(url: str, loopback: bool) -> None:
+    assert is_loopback(url) is loopback
+
+
 # -- classification, pure ----------------------------------------------------------------------
 
 
@@ -489,6 +852,27 @@ def test_messages_never_hold_the_token(fake: FakeGitHub, clock: FakeClock) -> No
         (403, {}, SECONDARY, 0, "secondary", 60.0),
         (403, {}, SECONDARY, 2, "secondary", 240.0),
         (429, {"retry-after": "500"}, SECONDARY, 0, "secondary", 500.0),
+        (429, {"retry-after": "2"}, SECONDARY, 0, "secondary", 2.0),
+        (403, {"retry-after": "2"}, SECONDARY, 3, "secondary", 2.0),
+        (403, {"retry-after": "0"}, "", 0, "retry-after", 0.0),
+        (403, {"retry-after": "-5"}, SECONDARY, 0, "secondary", 60.0),
+        (403, {"retry-after": "soon"}, SECONDARY, 1, "secondary", 120.0),
+        (
+            403,
+            {"retry-after": "Thu, 01 Jan 1970 00:17:10 GMT"},  # epoch 1030, now is 1000
+            SECONDARY,
+            0,
+            "secondary",
+            30.0,
+        ),
+        (
+            403,
+            {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1004"},
+            SECONDARY,
+            2,
+            "secondary",
+            5.0,
+        ),
         (429, {}, "", 1, "secondary", 120.0),
         (
             403,

@@ -11,14 +11,15 @@ import base64
 import json
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.fake_github import FakeTwilio
+from tests.fake_github import FakeTwilio, Misbehaviour
 from twscan.errors import TwscanError
 from twscan.model import Finding, Half, Severity
-from twscan.verify import _RUN_CACHE, add_verify_args, verify_findings
+from twscan.verify import _RUN_CACHE, _check_base_url, add_verify_args, verify_findings
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +158,106 @@ def test_verify_is_opt_in() -> None:
     assert parser.parse_args(["--verify"]).verify is True
     assert "SENDS" in parser.format_help() and "Twilio" in parser.format_help()
     json.dumps(vars(parser.parse_args([])))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.evil.example",
+        "http://127.0.0.1.evil.example:8080",
+        "http://127.0.0.1.nip.io",
+        "http://localhost.evil.example",
+        "http://evil.localhost",
+        "http://0x7f.1",
+        "http://2130706433",
+        "http://127.1",
+        "http://0177.0.0.1",
+        "http://0.0.0.0:8080",
+        "http://[::ffff:10.0.0.1]",
+        "http://evil.example\\@127.0.0.1",
+        "http://127.0.0.1%2eevil.example",
+        "http://127.0.0.1\t.evil.example",
+        "http://verify.twilio.com",
+        "https://127.0.0.1@evil.example",
+        "https://evil.example\\@127.0.0.1",
+        "ftp://127.0.0.1",
+    ],
+)
+def test_cleartext_or_ambiguous_urls_are_refused(url: str) -> None:
+    """Issue 11 item 5: plain http only to loopback by address, and no host twscan reads
+    differently from the HTTP library (nothing is sent: the check comes first)."""
+    with pytest.raises(TwscanError, match="--verify-url"):
+        _check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.2.3.4",
+        "http://[::1]:8080",
+        "http://[::ffff:127.0.0.1]",
+        "http://localhost:1",
+        "https://verify.twilio.com",
+        "https://verify.twilio.com/",
+    ],
+)
+def test_loopback_and_https_urls_are_accepted(url: str) -> None:
+    assert _check_base_url(url) == url.rstrip("/")
+
+
+@pytest.mark.parametrize("style", ["trickle-headers", "trickle-body"])
+def test_a_trickling_answer_is_unknown_within_the_deadline(
+    twilio: FakeTwilio, style: str
+) -> None:
+    """One byte every 50 ms never trips the per-read timeout; the deadline is for the whole
+    exchange (and the body is not even waited for: only the status counts)."""
+    f = pair()
+    twilio.answers[creds(f)] = 200
+    twilio.misbehave["verify"] = Misbehaviour(style, interval=0.05)
+    started = time.monotonic()
+    verify_findings([f], base_url=twilio.url, timeout=0.5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2
+    if style == "trickle-headers":
+        assert f.extra["live"] == "unknown" and "did not answer within 0.5 s" in str(
+            f.extra["live_reason"]
+        )
+    else:
+        assert f.extra["live"] == "live"
+
+
+def test_an_endless_body_is_never_read(twilio: FakeTwilio) -> None:
+    f = pair()
+    twilio.answers[creds(f)] = 200
+    twilio.misbehave["verify"] = Misbehaviour("endless")
+    started = time.monotonic()
+    verify_findings([f], base_url=twilio.url, timeout=5)
+    assert f.extra["live"] == "live" and time.monotonic() - started < 3
+    assert twilio.wire.sent < 16 * 1024 * 1024
+
+
+def test_a_redirect_is_never_followed_nor_its_body_read(twilio: FakeTwilio) -> None:
+    """requests reads the whole body of a 3xx even with allow_redirects=False."""
+    f = pair()
+    twilio.answers[creds(f)] = 302
+    with FakeTwilio().running() as elsewhere:
+        twilio.location = f"{elsewhere.url}/v2/Services"
+        twilio.misbehave["verify"] = Misbehaviour("endless")
+        verify_findings([f], base_url=twilio.url, timeout=5)
+        assert elsewhere.requests == []
+    assert f.extra["live"] == "unknown" and "not followed" in str(f.extra["live_reason"])
+    assert twilio.wire.sent < 16 * 1024 * 1024
+
+
+def test_the_run_budget_bounds_all_requests(twilio: FakeTwilio) -> None:
+    findings = [pair(path=f"{i}.py") for i in range(4)]
+    twilio.misbehave["verify"] = Misbehaviour("trickle-headers", interval=0.05)
+    started = time.monotonic()
+    verify_findings(findings, base_url=twilio.url, timeout=0.4, budget=0.6)
+    assert time.monotonic() - started < 2
+    reasons = [str(f.extra["live_reason"]) for f in findings]
+    assert all(f.extra["live"] == "unknown" for f in findings)
+    assert "did not answer within 0.4 s" in reasons[0]
+    assert all("budget" in r for r in reasons[2:]), reasons
+    assert len(twilio.requests) == 2

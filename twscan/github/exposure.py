@@ -24,14 +24,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from twscan.errors import TwscanError
 from twscan.github.cache import ExposureCache
 from twscan.github.client import (
+    REQUEST_DEADLINE_S,
     SID_RE,
     GitHubHTTPError,
     GitHubRateLimitError,
-    is_loopback,
+    GitHubTimeoutError,
     normalize_api_url,
     web_search_url,
 )
-from twscan.github.options import DEFAULT_API_URL, DEFAULT_TTL_S
+from twscan.github.hosts import is_loopback
+from twscan.github.options import DEFAULT_API_URL, DEFAULT_GITHUB_TIMEOUT_S, DEFAULT_TTL_S
 from twscan.github.options import add_github_args as add_github_args
 from twscan.github.ratelimit import Clock, SystemClock
 from twscan.model import Finding
@@ -332,6 +334,8 @@ def check_sids(
     notify: Callable[[str], None] | None = None,
     session: requests.Session | None = None,
     timeout: float | tuple[float, float] = (10.0, 30.0),
+    deadline: float = REQUEST_DEADLINE_S,
+    budget: float = DEFAULT_GITHUB_TIMEOUT_S,
     detector: _Detector | None = None,
 ) -> list[ExposureResult]:
     """Check each SID against GitHub code search; raises :class:`TwscanError` on fatal errors.
@@ -339,7 +343,8 @@ def check_sids(
     A result cached for this SID and API within the TTL is used as it is. Without a token
     nothing is sent: each uncached SID is ``not_checked`` and carries the URL of the manual
     search, because code search refuses anonymous calls and a CI job should not fail just
-    because nobody gave it a token.
+    because nobody gave it a token. ``budget`` is the run's transfer budget
+    (``--github-timeout``), ``deadline`` that of one exchange.
     """
     wanted = validate_sids(sids)
     api_url = normalize_api_url(api_url)
@@ -361,7 +366,14 @@ def check_sids(
                 continue
             if client is None:
                 client = _client(
-                    token, api_url, token_source, clock, max_wait, timeout, session, say
+                    token,
+                    api_url,
+                    token_source,
+                    clock,
+                    max_wait,
+                    (timeout, deadline, budget),
+                    session,
+                    say,
                 )
             if detector is None:
                 from twscan.detect import Detector
@@ -399,7 +411,7 @@ def _client(
     token_source: str,
     clock: Clock,
     max_wait: float,
-    timeout: float | tuple[float, float],
+    limits: tuple[float | tuple[float, float], float, float],
     session: requests.Session | None,
     notify: Callable[[str], None],
 ) -> GitHubClient:
@@ -408,6 +420,7 @@ def _client(
 
     if urllib.parse.urlsplit(api_url).scheme == "http" and not is_loopback(api_url):
         notify(f"warning: {api_url} is plain http: the GitHub token travels unencrypted")
+    timeout, deadline, budget = limits
     return GitHubClient(
         token,
         api_url,
@@ -415,6 +428,8 @@ def _client(
         clock=clock,
         max_wait=max_wait,
         timeout=timeout,
+        deadline=deadline,
+        budget=budget,
         session=session,
         notify=notify,
     )
@@ -441,8 +456,11 @@ def _check_one(client: GitHubClient, sid: str, detector: _Detector, clock: Clock
         )
     if search.incomplete_results:
         result.notes.append("GitHub's search timed out part-way: results may be incomplete")
+    if search.stopped:
+        result.notes.append(search.stopped)
     seen: set[tuple[str, str]] = set()
     details = True
+    skipped = ""
     for item in search.items:
         hit = _hit_from_item(item)
         if hit is None or (hit.repository, hit.path) in seen:
@@ -452,12 +470,15 @@ def _check_one(client: GitHubClient, sid: str, detector: _Detector, clock: Clock
             try:
                 _add_history(client, hit)
                 _add_token(client, hit, item, sid, detector)
-            except GitHubRateLimitError as exc:
-                # The core quota is gone for longer than --max-wait: keep what we have.
+            except (GitHubRateLimitError, GitHubTimeoutError) as exc:
+                # The core quota is gone for longer than --max-wait, or the run's transfer
+                # budget is spent: keep what we have (a next search fails on its own).
                 details = False
                 result.notes.append(f"details stopped: {exc}")
+                timed_out = isinstance(exc, GitHubTimeoutError)
+                skipped = "--github-timeout spent" if timed_out else "GitHub core rate limit"
         else:
-            hit.notes.append("details skipped: GitHub core rate limit")
+            hit.notes.append(f"details skipped: {skipped}")
         result.hits.append(hit)
     return result
 
@@ -578,6 +599,7 @@ def check_args(
         token=token,
         token_source=source or "the GitHub token",
         max_wait=float(getattr(args, "max_wait", 300.0)),
+        budget=float(getattr(args, "github_timeout", DEFAULT_GITHUB_TIMEOUT_S)),
         use_cache=not getattr(args, "no_cache", False),
         cache_ttl=float(getattr(args, "cache_ttl", DEFAULT_TTL_S)),
         clock=getattr(args, "github_clock", None),  # test seam, not a command-line option

@@ -13,6 +13,8 @@ import os
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_TTL_S = 24 * 3600.0
 DEFAULT_VERIFY_URL = "https://verify.twilio.com"
+#: Real seconds a run may spend in GitHub HTTP exchanges (not in rate-limit waits).
+DEFAULT_GITHUB_TIMEOUT_S = 600.0
 
 
 def _positive(text: str) -> float:
@@ -20,6 +22,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value != value:  # NaN compares false with everything, so it would disable the limit
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
@@ -54,6 +58,15 @@ def add_github_args(parser: argparse.ArgumentParser, *, with_flag: bool = True) 
         default=300.0,
         help="give up when GitHub rate limits would make twscan wait longer than this in total "
         "(default: 300)",
+    )
+    group.add_argument(
+        "--github-timeout",
+        metavar="SECONDS",
+        type=_positive,
+        default=DEFAULT_GITHUB_TIMEOUT_S,
+        help="give up when GitHub's answers take longer than this in total, transfer included "
+        "(rate-limit waits count against --max-wait instead; each answer also has its own 60 s "
+        f"deadline and a 10 MiB cap; default: {DEFAULT_GITHUB_TIMEOUT_S:.0f})",
     )
     group.add_argument(
         "--no-cache",

@@ -59,7 +59,8 @@ class LimitHeaders:
     remaining: int | None = None
     reset: float | None = None
     resource: str | None = None
-    retry_after: float | None = None
+    retry_after: float | None = None  # seconds, the form GitHub sends
+    retry_at: float | None = None  # epoch, when retry-after was an HTTP date (RFC 9110)
 
     @classmethod
     def parse(cls, headers: Mapping[str, str]) -> LimitHeaders:
@@ -71,6 +72,7 @@ class LimitHeaders:
             reset=_float(lower.get("x-ratelimit-reset")),
             resource=lower.get("x-ratelimit-resource"),
             retry_after=_float(lower.get("retry-after")),
+            retry_at=_http_date(lower.get("retry-after")),
         )
 
 
@@ -87,6 +89,18 @@ def _float(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number is None or number >= 0 else None
+
+
+def _http_date(value: str | None) -> float | None:
+    """``retry-after`` as an HTTP date, the other form RFC 9110 allows; ``None`` otherwise."""
+    if value is None or _float(value) is not None or not value.strip():
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value.strip()).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def is_secondary_message(message: str) -> bool:
@@ -106,10 +120,19 @@ def is_primary_message(message: str) -> bool:
 
 @dataclass(frozen=True)
 class Throttle:
-    """How a 403/429 answer should be handled: ``wait`` seconds, or ``None`` for no retry."""
+    """How a 403/429 answer should be handled: ``wait`` seconds, or ``None`` for no retry.
+
+    ``source`` says where the wait came from: GitHub's ``retry-after``, its reset time, or
+    twscan's own backoff (the minute-and-doubling rule for limits that name no time).
+    """
 
     kind: str  # "primary" | "secondary" | "retry-after" | "none"
     wait: float | None
+    source: str = "none"  # "retry-after" | "reset" | "backoff" | "none"
+
+    @property
+    def backoff(self) -> bool:
+        return self.source == "backoff"
 
 
 def classify(
@@ -117,30 +140,35 @@ def classify(
 ) -> Throttle:
     """Decide whether a 403/429 is a rate limit and how long to wait before retrying.
 
-    Follows GitHub's documented rules: not before ``retry-after`` seconds, not before the reset
-    time when ``remaining`` is 0 (the later of the two when both are given); a secondary-limit
-    message additionally means at least a minute, doubling on each repeat, even when
-    ``retry-after`` or the reset is sooner (GitHub: "wait for at least one minute", then "an
-    exponentially increasing amount of time"). A 403 with quota left and no rate-limit wording is
-    a permission problem (``kind="none"``); a bare 429 is a rate limit by definition and gets the
-    secondary treatment.
-    ``secondary_hits`` is how many secondary limits this request has met before this one.
+    Follows GitHub's documented rules in their order: when ``retry-after`` is present, wait
+    that many seconds; when ``remaining`` is 0, wait until the reset time (the later of the two
+    when both are given, since each says "not before"); *otherwise*, for a secondary limit, wait
+    at least a minute, doubling on each repeat. So the minute and the doubling are only for
+    limits that name no time: a secondary-limit answer with ``retry-after: 2`` waits 2 s.
+    A 403 with quota left and no rate-limit wording is a permission problem (``kind="none"``);
+    a bare 429 is a rate limit by definition and gets the secondary treatment.
+    ``secondary_hits`` is how many backoff waits this request has had before this one.
     """
     if status not in (403, 429):
         return Throttle("none", None)
+    secondary = is_secondary_message(message)
     wait: float | None = None
-    kind = "none"
+    source = "none"
     if headers.remaining == 0:
         reset = headers.reset if headers.reset is not None else now + WINDOW_S
-        wait, kind = max(reset - now, 0.0) + MARGIN_S, "primary"
-    if headers.retry_after is not None and (wait is None or headers.retry_after > wait):
-        wait, kind = headers.retry_after, "retry-after"
-    backoff = SECONDARY_MIN_WAIT_S * (2 ** max(0, secondary_hits))
-    if is_secondary_message(message):
-        return Throttle("secondary", max(wait or 0.0, backoff))
-    if wait is None and (status == 429 or is_primary_message(message)):
-        return Throttle("secondary", backoff)
-    return Throttle(kind, wait)
+        wait, source = max(reset - now, 0.0) + MARGIN_S, "reset"
+    retry_after = headers.retry_after
+    if retry_after is None and headers.retry_at is not None:
+        retry_after = max(0.0, headers.retry_at - now)
+    if retry_after is not None and (wait is None or retry_after > wait):
+        wait, source = retry_after, "retry-after"
+    if wait is not None:
+        kind = "secondary" if secondary else ("primary" if source == "reset" else "retry-after")
+        return Throttle(kind, wait, source)
+    if secondary or status == 429 or is_primary_message(message):
+        backoff = SECONDARY_MIN_WAIT_S * (2 ** max(0, secondary_hits))
+        return Throttle("secondary", backoff, "backoff")
+    return Throttle("none", None)
 
 
 class Bucket:
