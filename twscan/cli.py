@@ -14,6 +14,7 @@ import sys
 
 from twscan import __version__
 from twscan.errors import TwscanError
+from twscan.safeio import clean
 
 # Command name -> module under twscan.commands, in the order ``--help`` lists them.
 BY_NAME = {
@@ -32,7 +33,7 @@ COMMANDS = tuple(BY_NAME.values())
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"twscan: error: {message}\n")
+        sys.stderr.write(f"twscan: error: {clean(message)}\n")
         raise SystemExit(2)
 
 
@@ -94,7 +95,7 @@ def _run(argv: list[str] | None) -> int:
     try:
         return int(args.func(args))
     except TwscanError as e:
-        sys.stderr.write(f"twscan: error: {e}\n")
+        sys.stderr.write(f"twscan: error: {clean(e)}\n")  # it may name a hostile path
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("twscan: interrupted\n")
@@ -102,5 +103,6 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return 2
     except OSError as e:
-        sys.stderr.write(f"twscan: error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}\n")
+        where = getattr(e, "filename", "") or ""
+        sys.stderr.write(f"twscan: error: {clean(e.strerror or e)}: {clean(where)}\n")
         return 2

@@ -1,0 +1,210 @@
+"""Hostile names and hostile environments: what a report shows, and that it always ends well.
+
+A scanned repository names its files, its keys and sections, and its commits' authors; GitHub
+names repositories and paths. None of it may forge a report line or drive a terminal (issue 11,
+item 4).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import creds
+from tests.conftest import run_twscan
+from tests.gitutil import Repo
+from tests.gitutil import twscan as run_git_mode
+
+FORGED = "No Twilio credentials found"
+# The raw characters no human-facing output may carry.
+RAW = ("\x1b", "\r", "\x07", "\x9b", "\u202e", "\u2066", "\u2069", "\u2028")
+HOSTILE_NAMES = [
+    "clear\x1b[2J.env",
+    "carriage\rreturn.env",
+    f"newline\n{FORGED}.env",
+    "bidi\u202evne.txt",
+    "isolate\u2066x\u2069.env",
+    "bell\x07csi\x9b31m.env",
+]
+
+
+def assert_no_raw(text: str) -> None:
+    for c in RAW:
+        assert c not in text, f"raw {c!r} in output"
+    for line in text.splitlines():
+        assert not line.startswith(FORGED), line
+
+
+def one_error_line(r: subprocess.CompletedProcess[str]) -> str:
+    lines = r.stderr.splitlines()
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert len(lines) == 1 and lines[0].startswith("twscan: error: "), r.stderr
+    assert "Traceback" not in r.stderr
+    return lines[0]
+
+
+def pair(sid: str | None = None, tok: str | None = None) -> str:
+    return f"TWILIO_ACCOUNT_SID={sid or creds.account_sid()}\n" \
+        f"TWILIO_AUTH_TOKEN={tok or creds.auth_token()}\n"
+
+
+@pytest.fixture
+def hostile_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in HOSTILE_NAMES:
+        (d / name).write_text(pair())
+    return d
+
+
+# -- item 4: output injection ---------------------------------------------------------------
+
+
+def test_file_names_cannot_forge_lines_or_drive_the_terminal(hostile_dir: Path) -> None:
+    r = run_twscan("scan", ".", cwd=hostile_dir)
+    assert r.returncode == 1, r.stderr
+    assert_no_raw(r.stdout + r.stderr)
+    assert "clear\\x1b[2J.env" in r.stdout and "carriage\\rreturn.env" in r.stdout
+    assert f"newline\\n{FORGED}.env" in r.stdout and "bidi\\u202evne.txt" in r.stdout
+    assert "isolate\\u2066x\\u2069.env" in r.stdout and "bell\\x07csi\\x9b31m.env" in r.stdout
+    assert r.stdout.count("CRITICAL") == len(HOSTILE_NAMES)  # every finding still shown
+    doc = json.loads(run_twscan("scan", ".", "-f", "json", cwd=hostile_dir).stdout)
+    assert {f["file"] for f in doc["findings"]} == set(HOSTILE_NAMES)  # JSON: exact
+
+
+def test_a_backslash_is_doubled_so_escapes_are_unambiguous(tmp_path: Path) -> None:
+    (tmp_path / "lit\\x1b.env").write_text(pair())  # a real backslash, not an escape
+    (tmp_path / "esc\x1b.env").write_text(pair())
+    r = run_twscan("scan", ".", cwd=tmp_path)
+    assert "lit\\\\x1b.env" in r.stdout and "esc\\x1b.env" in r.stdout
+
+
+def test_github_annotations_cannot_inject_commands_or_escapes(tmp_path: Path) -> None:
+    names = ["x\n::error::forged.env", "esc\x1b[31m.env", "bidi\u202e.env"]
+    for name in names:
+        (tmp_path / name).write_text(pair())
+    # A section name from the file's content reaches the message as the reason's detail.
+    (tmp_path / "cfg.yml").write_text(f"twilio\x1b[2J\u202e:\n  token: {creds.auth_token()}\n")
+    r = run_twscan("scan", ".", "-f", "github", cwd=tmp_path)
+    assert r.returncode == 1
+    assert_no_raw(r.stdout)
+    lines = r.stdout.splitlines()
+    assert len(lines) == 4 and all(ln.startswith("::error file=") for ln in lines), lines
+    assert "file=x%0A%3A%3Aerror%3A%3Aforged.env," in r.stdout  # the runner decodes it exactly
+    assert "file=esc\\x1b[31m.env," in r.stdout and "file=bidi\\u202e.env," in r.stdout
+    assert "in the Twilio section twilio\\x1b[2J\\u202e" in r.stdout
+
+
+def test_key_and_section_names_from_content_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "cfg.yml").write_text(
+        f"twilio\x1b[2J\u202e:\n  token: {creds.auth_token()}\n"
+    )
+    r = run_twscan("scan", "cfg.yml", cwd=tmp_path)
+    assert r.returncode == 1
+    assert_no_raw(r.stdout)
+    assert "(in the Twilio section twilio\\x1b[2J\\u202e)" in r.stdout
+    doc = json.loads(run_twscan("scan", "cfg.yml", "-f", "json", cwd=tmp_path).stdout)
+    assert doc["findings"][0]["reason"] == "in the Twilio section twilio\x1b[2J\u202e"
+
+
+def test_custom_rule_titles_are_escaped_in_reports_and_the_rule_list(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        "[[rules]]\n"
+        'id = "acme\\u001b[2J"\n'
+        f'title = "ACME key\\r\\n{FORGED}\\u001b[2J"\n'
+        'kind = "acme-key"\nseverity = "high"\n'
+        "pattern = 'acme_[0-9a-f]{24}'\n"
+    )
+    (tmp_path / "k.txt").write_text("key = acme_0f1e2d3c4b5a69788796a5b4\n")
+    for fmt in ("text", "github"):
+        r = run_twscan("scan", "k.txt", "--rules", str(rules), "-f", fmt, cwd=tmp_path)
+        assert r.returncode == 1, r.stderr
+        assert_no_raw(r.stdout)
+        assert f"ACME key\\r\\n{FORGED}\\x1b[2J" in r.stdout
+    listed = run_twscan("rules", "--rules", str(rules), cwd=tmp_path)
+    assert listed.returncode == 0
+    assert_no_raw(listed.stdout)
+    assert "acme\\x1b[2J" in listed.stdout
+
+
+def test_commit_author_with_ansi_is_escaped(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "r")
+    r.stage("app.env", pair())
+    evil = "Eve\x1b[31m\u202eevE"
+    r.git(
+        "commit", "-q", "--no-verify", "-m", "add",
+        env={"GIT_AUTHOR_NAME": evil, "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00"},
+    )
+    out = run_git_mode("history", "--repo", str(r.path), cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert_no_raw(out.stdout)
+    assert "by Eve\\x1b[31m\\u202eevE on" in out.stdout
+    doc = json.loads(run_git_mode("history", "--repo", str(r.path), "-f", "json", cwd=tmp_path).stdout)
+    assert {f["author"] for f in doc["findings"]} == {evil}
+
+
+def test_skipped_list_and_baseline_name_are_escaped(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / f"fifo\n{FORGED}\x1b[2J")
+    (tmp_path / "a.env").write_text(pair())
+    base = tmp_path / "base\x1b[2J.json"
+    assert run_twscan("baseline", "create", "-o", str(base), "scan", ".", cwd=tmp_path).returncode == 0
+    r = run_twscan("scan", ".", "--baseline", str(base), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_no_raw(r.stdout)
+    assert f"fifo\\n{FORGED}\\x1b[2J: not a regular file" in r.stdout
+    assert "Accepted in the baseline base\\x1b[2J.json" in r.stdout
+
+
+def test_stale_baseline_entries_are_listed_escaped(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    assert run_twscan("baseline", "create", cwd=tmp_path).returncode == 0
+    base = tmp_path / ".twscan-baseline.json"
+    doc = json.loads(base.read_text())
+    doc["entries"].append({**doc["entries"][0], "fingerprint": "0" * 32,
+                           "path": f"gone\n{FORGED}\x1b[2J.env", "rule": "r\u202e"})
+    base.write_text(json.dumps(doc))
+    r = run_twscan("baseline", "update", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_no_raw(r.stdout)
+    assert f"  gone\\n{FORGED}\\x1b[2J.env  r\\u202e  (reason: none)" in r.stdout
+
+
+def test_error_messages_escape_the_paths_they_name(tmp_path: Path) -> None:
+    line = one_error_line(run_twscan("scan", f"no\x1b[2J\n{FORGED}", cwd=tmp_path))
+    assert f"no\\x1b[2J\\n{FORGED}" in line
+    line = one_error_line(run_twscan("scan", ".", "--config", "c\x1b]0;x\x07.toml", cwd=tmp_path))
+    assert "c\\x1b]0;x\\x07.toml" in line
+
+
+def test_usage_errors_escape_what_was_typed(tmp_path: Path) -> None:
+    r = run_twscan("scan", "--no-such\x1b[2J", cwd=tmp_path)
+    assert r.returncode == 2
+    assert_no_raw(r.stderr)
+    assert "--no-such\\x1b[2J" in r.stderr
+
+
+def test_exposure_report_escapes_what_github_says(tmp_path: Path) -> None:
+    from tests.fake_github import FakeCommit, FakeGitHub, RealClock, new_github_token, new_sid
+
+    sid, gh_token = new_sid(), new_github_token()
+    with FakeGitHub(gh_token, RealClock()).running() as fake:
+        fake.add_file(
+            "evil/repo", f"x\x1b[2J\n{FORGED}.py", f'SID = "{sid}"\n',
+            [FakeCommit("ab" * 20, "2024-01-01T00:00:00Z", "Mal\x1b[31m\u202elory", None)],
+        )
+        env = {
+            "GITHUB_TOKEN": gh_token, "TWSCAN_CACHE_DIR": str(tmp_path / "cache"),
+            "GH_TOKEN": "", "TWSCAN_GITHUB_API_URL": "",
+        }
+        r = run_twscan("exposure", sid, "--github-api-url", fake.url, cwd=tmp_path, env=env)
+        g = run_twscan(
+            "exposure", sid, "--github-api-url", fake.url, "-f", "github", cwd=tmp_path, env=env
+        )
+    assert r.returncode == 1, r.stderr
+    assert_no_raw(r.stdout + r.stderr + g.stdout)
+    assert f"x\\x1b[2J\\n{FORGED}.py" in r.stdout and "Mal\\x1b[31m\\u202elory" in r.stdout
