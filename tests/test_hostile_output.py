@@ -2,7 +2,8 @@
 
 A scanned repository names its files, its keys and sections, and its commits' authors; GitHub
 names repositories and paths. None of it may forge a report line or drive a terminal (issue 11,
-item 4).
+item 4). And whatever the input or the terminal, a run ends with a report or one error line,
+exit 2, never a traceback (item 16).
 """
 
 from __future__ import annotations
@@ -208,3 +209,71 @@ def test_exposure_report_escapes_what_github_says(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stderr
     assert_no_raw(r.stdout + r.stderr + g.stdout)
     assert f"x\\x1b[2J\\n{FORGED}.py" in r.stdout and "Mal\\x1b[31m\\u202elory" in r.stdout
+
+
+# -- item 16: no traceback, ever ------------------------------------------------------------
+
+BAD_NAME = os.fsdecode(b"bad\xffname.env")  # not UTF-8: held as a lone surrogate
+
+
+@pytest.fixture
+def undecodable(tmp_path: Path) -> Path:
+    d = tmp_path / "u"
+    d.mkdir()
+    (d / BAD_NAME).write_text(pair())
+    return d
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_non_utf8_file_name_is_reported_in_every_format(undecodable: Path, fmt: str) -> None:
+    r = run_twscan("scan", ".", "-f", fmt, cwd=undecodable)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "\ufffd" not in r.stdout  # valid UTF-8 throughout
+    if fmt == "json":
+        files = {f["file"] for f in json.loads(r.stdout)["findings"]}
+        assert files == {"bad\\xffname.env"}  # as twscan.git.display_path shows git paths
+    elif fmt == "sarif":
+        uris = [x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for x in json.loads(r.stdout)["runs"][0]["results"]]
+        assert uris == ["bad%5Cxffname.env"]
+    else:
+        assert "bad\\" in r.stdout and "xffname.env" in r.stdout
+
+
+def test_a_non_utf8_file_name_with_output_file_and_baseline(undecodable: Path) -> None:
+    r = run_twscan("scan", ".", "-f", "json", "-o", "report.json", cwd=undecodable)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    doc = json.loads((undecodable / "report.json").read_text(encoding="utf-8"))
+    assert doc["findings"][0]["file"] == "bad\\xffname.env"
+    c = run_twscan("baseline", "create", cwd=undecodable)
+    assert c.returncode == 0 and "Traceback" not in c.stderr, c.stderr
+    # The baseline names it as the report does, and accepts it on the next scan.
+    again = run_twscan("scan", ".", cwd=undecodable)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Accepted in the baseline" in again.stdout
+
+
+def test_a_non_utf8_name_in_the_skipped_list_is_representable(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / os.fsdecode(b"pipe\xfe"))
+    (tmp_path / "a.env").write_text(pair())
+    r = run_twscan("scan", ".", "-f", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    skipped = json.loads(r.stdout)["summary"]["skipped"]
+    assert skipped == [{"path": "./pipe\\xfe", "reason": "not a regular file"}]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_report_prints_on_a_stdout_that_is_not_utf8(
+    tmp_path: Path, encoding: str, lang: str
+) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    for fmt in ("text", "json", "github"):
+        r = run_twscan(
+            "scan", ".", "--lang", lang, "-f", fmt, cwd=tmp_path,
+            env={"PYTHONIOENCODING": encoding},
+        )
+        assert r.returncode == 1 and "Traceback" not in r.stderr, (fmt, r.stderr)
+        assert "\\u2026" in r.stdout  # the redaction's ellipsis, escaped
+    bad = run_twscan("scan", "nowhere\u2026", cwd=tmp_path, env={"PYTHONIOENCODING": encoding})
+    assert "nowhere\\u2026" in one_error_line(bad)

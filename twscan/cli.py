@@ -9,6 +9,7 @@ starts as fast as Python allows: a pre-commit hook that takes a second gets unin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -87,6 +88,7 @@ def _exit_soon() -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    _tolerant_streams()
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -106,3 +108,14 @@ def _run(argv: list[str] | None) -> int:
         where = getattr(e, "filename", "") or ""
         sys.stderr.write(f"twscan: error: {clean(e.strerror or e)}: {clean(where)}\n")
         return 2
+
+
+def _tolerant_streams() -> None:
+    """A report must print on any terminal: a character stdout cannot encode (the ``…`` of a
+    redacted value on an ASCII or Latin-1 locale, a Japanese report) is written as an escape
+    such as ``\\u2026`` instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed, or not ours to change
+                reconfigure(errors="backslashreplace")

@@ -1,4 +1,4 @@
-"""Untrusted text in a human-facing line: the one guard every report and error message shares.
+"""Untrusted text in a human-facing line, and names every output can encode.
 
 A scanned repository controls its file names, the key and section names inside its files and
 its commits' authors; GitHub controls repository names, paths and error messages. Any of them
@@ -6,6 +6,7 @@ can hold an escape sequence, a carriage return or newline, or a bidirectional ov
 written raw to a terminal or a CI log they forge lines ("No Twilio credentials found.") or drive
 the terminal. :func:`clean` turns such a string into one visible, unambiguous line; reports that
 are parsed by machines (JSON, SARIF) keep the exact string, which ``json`` escapes itself.
+:func:`display_name` makes a file name that is not UTF-8 representable in all of them.
 
 Imported by the commit hook: no import of its own and no pattern to compile at start-up.
 """
@@ -53,3 +54,14 @@ def clean(text: object, keep: str = "") -> str:
     if s.isprintable() and ("\\" not in s or "\\" in keep):  # nearly always: one pass in C
         return s
     return "".join(_escape(c) if _unsafe(c) and c not in keep else c for c in s)
+
+
+def display_name(name: str) -> str:
+    """A name from the file system, representable in every output: bytes that were not UTF-8
+    (held as lone surrogates) become ``\\xff``, exactly as :func:`twscan.git.display_path`
+    shows them in git paths, so JSON, SARIF and the baseline can encode it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name

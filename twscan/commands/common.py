@@ -318,7 +318,7 @@ def summary_line(report: list[Finding], summary: ScanSummary) -> str:
 def write_output(text: str, output: str | None) -> None:
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(text)
         except OSError as e:
             raise TwscanError(f"cannot write report to {output}: {e.strerror}") from None
