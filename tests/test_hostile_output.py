@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests import creds
-from tests.conftest import run_twscan
+from tests.conftest import REPO, run_twscan
 from tests.gitutil import Repo
 from tests.gitutil import twscan as run_git_mode
 
@@ -277,3 +279,73 @@ def test_a_report_prints_on_a_stdout_that_is_not_utf8(
         assert "\\u2026" in r.stdout  # the redaction's ellipsis, escaped
     bad = run_twscan("scan", "nowhere\u2026", cwd=tmp_path, env={"PYTHONIOENCODING": encoding})
     assert "nowhere\\u2026" in one_error_line(bad)
+
+
+def test_a_deeply_nested_baseline_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    line = one_error_line(run_twscan("scan", ".", "--baseline", "deep.json", cwd=tmp_path))
+    assert "deep.json" in line and "nested too deeply" in line
+
+
+def test_deeply_nested_config_and_rules_are_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    (tmp_path / "deep.toml").write_text("a = " + "[" * 100_000)
+    line = one_error_line(run_twscan("scan", ".", "--config", "deep.toml", cwd=tmp_path))
+    assert "deep.toml" in line and "nested too deeply" in line
+    line = one_error_line(run_twscan("scan", ".", "--rules", "deep.toml", cwd=tmp_path))
+    assert "deep.toml" in line and "nested too deeply" in line
+
+
+def _bounded(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Today these read until MemoryError (or forever, for a FIFO): bound the wait."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "LANG": "C.UTF-8"}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "twscan", *args], cwd=cwd, capture_output=True, env=env,
+        timeout=30,
+    )
+    assert time.monotonic() - started < 30
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+def test_a_baseline_that_is_a_device_is_refused(tmp_path: Path, how: str) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    if how == "config":
+        (tmp_path / ".twscan.toml").write_text("baseline = '/dev/zero'\n")
+        args = ["scan", "."]
+    else:
+        args = ["scan", ".", "--baseline", "/dev/zero"]
+    line = one_error_line(_bounded(*args, cwd=tmp_path))
+    assert "/dev/zero" in line and "not a regular file" in line
+
+
+def test_a_baseline_that_is_a_fifo_or_huge_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    os.mkfifo(tmp_path / "fifo.json")
+    line = one_error_line(_bounded("scan", ".", "--baseline", "fifo.json", cwd=tmp_path))
+    assert "fifo.json" in line and "not a regular file" in line
+    with open(tmp_path / "huge.json", "wb") as f:  # sparse: no disk, no time
+        f.truncate(65 * 1024 * 1024)
+    line = one_error_line(_bounded("scan", ".", "--baseline", "huge.json", cwd=tmp_path))
+    assert "huge.json" in line and "larger than 64 MiB" in line
+
+
+def test_config_and_rules_files_that_are_devices_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    line = one_error_line(_bounded("scan", ".", "--config", "/dev/zero", cwd=tmp_path))
+    assert "config file /dev/zero is not a regular file" in line
+    line = one_error_line(_bounded("scan", ".", "--rules", "/dev/zero", cwd=tmp_path))
+    assert "rules file /dev/zero is not a regular file" in line
+
+
+def test_baseline_create_never_reads_or_replaces_a_device(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    os.mkfifo(tmp_path / "fifo.json")
+    r = _bounded("baseline", "create", "--force", "-o", "fifo.json", cwd=tmp_path)
+    assert "not a regular file" in one_error_line(r)
+    assert (tmp_path / "fifo.json").is_fifo()

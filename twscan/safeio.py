@@ -1,4 +1,4 @@
-"""Untrusted text in a human-facing line, and names every output can encode.
+"""Untrusted names shown and untrusted settings files read: guards every path shares.
 
 A scanned repository controls its file names, the key and section names inside its files and
 its commits' authors; GitHub controls repository names, paths and error messages. Any of them
@@ -8,10 +8,23 @@ the terminal. :func:`clean` turns such a string into one visible, unambiguous li
 are parsed by machines (JSON, SARIF) keep the exact string, which ``json`` escapes itself.
 :func:`display_name` makes a file name that is not UTF-8 representable in all of them.
 
-Imported by the commit hook: no import of its own and no pattern to compile at start-up.
+Files twscan reads as settings (configuration, rules, baseline) are named by the repository
+too: :func:`read_capped` refuses what is not a regular file and what is too large, so that
+``baseline = '/dev/zero'`` is an error, not a read that ends in ``MemoryError``.
+
+Imported by the commit hook: nothing here but ``os`` and ``stat``, both loaded already, and
+no pattern to compile at start-up.
 """
 
 from __future__ import annotations
+
+import os
+import stat
+
+from twscan.errors import TwscanError
+
+#: Settings files larger than this are refused: real ones are kilobytes.
+MAX_SETTINGS_BYTES = 64 * 1024 * 1024
 
 _NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _LINE_BREAKS = "\x85\u2028\u2029"
@@ -65,3 +78,46 @@ def display_name(name: str) -> str:
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return name
+
+
+def read_capped(path: os.PathLike[str] | str, what: str, cap: int = MAX_SETTINGS_BYTES) -> bytes:
+    """The bytes of a settings file, or an error naming it: never a FIFO, a device or a
+    file so large that reading it would exhaust memory.
+
+    The file is opened without blocking (a FIFO would wait for a writer) and judged by what
+    was opened, not by a name looked up before; the read stops after ``cap + 1`` bytes, so a
+    file that grows meanwhile is refused too. ``FileNotFoundError`` passes through: callers
+    word "not found" in their own terms.
+    """
+    shown = os.fspath(path)  # escaped where the error is written, by twscan.cli
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise TwscanError(f"cannot read {what} {shown}: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise TwscanError(f"{what} {shown} is not a regular file")
+        if st.st_size > cap:
+            raise TwscanError(f"{what} {shown} is larger than {_size(cap)}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= cap:
+            chunk = os.read(fd, min(cap + 1 - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise TwscanError(f"cannot read {what} {shown}: {e.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > cap:
+        raise TwscanError(f"{what} {shown} is larger than {_size(cap)}")
+    return b"".join(chunks)
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n} bytes"
