@@ -185,10 +185,8 @@ def test_error_messages_escape_the_paths_they_name(tmp_path: Path) -> None:
 
 
 def test_usage_errors_escape_what_was_typed(tmp_path: Path) -> None:
-    r = run_twscan("scan", "--no-such\x1b[2J", cwd=tmp_path)
-    assert r.returncode == 2
-    assert_no_raw(r.stderr)
-    assert "--no-such\\x1b[2J" in r.stderr
+    line = one_error_line(run_twscan("scan", "--no-such\x1b[2J", cwd=tmp_path))
+    assert "--no-such\\x1b[2J" in line
 
 
 def test_exposure_report_escapes_what_github_says(tmp_path: Path) -> None:
@@ -349,3 +347,40 @@ def test_baseline_create_never_reads_or_replaces_a_device(tmp_path: Path) -> Non
     r = _bounded("baseline", "create", "--force", "-o", "fifo.json", cwd=tmp_path)
     assert "not a regular file" in one_error_line(r)
     assert (tmp_path / "fifo.json").is_fifo()
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["scan", "--format", "nope"], "(see twscan scan --help)"),
+        (["scan", "--max-file-size", "lots"], "(see twscan scan --help)"),
+        (["no-such-command"], "(see twscan --help)"),
+        ([], "(see twscan --help)"),
+        (["baseline"], "(see twscan baseline --help)"),
+        (["history", "--jobs", "x"], "(see twscan history --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_a_hint(tmp_path: Path, argv: list[str], hint: str) -> None:
+    line = one_error_line(run_twscan(*argv, cwd=tmp_path))
+    assert line.endswith(hint), line
+    assert not line.startswith("usage:")
+
+
+def test_an_unexpected_exception_is_one_line_naming_its_type(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from twscan import cli
+    from twscan.commands import rules_cmd
+
+    secret = creds.auth_token()
+
+    def broken(args: object) -> int:
+        raise ValueError(f"a message that could hold {secret}")
+
+    monkeypatch.setattr(rules_cmd, "run", broken)
+    monkeypatch.delenv("TWSCAN_DEBUG", raising=False)
+    assert cli.main(["rules"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("twscan: internal error: ValueError at ")
+    assert "twscan/" in lines[0] and secret not in err and out == ""
