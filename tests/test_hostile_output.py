@@ -151,6 +151,20 @@ def test_commit_author_with_ansi_is_escaped(tmp_path: Path) -> None:
     assert {f["author"] for f in doc["findings"]} == {evil}
 
 
+def test_the_commit_hook_escapes_staged_file_names(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "r")
+    names = [f"hook\x1b[2J\n{FORGED}.env", "bidi\u202evne.txt", os.fsdecode(b"raw\xff.env")]
+    for name in names:
+        r.stage(name, pair())
+    out = run_git_mode("staged", "--repo", str(r.path), cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert_no_raw(out.stdout + out.stderr)
+    assert f"hook\\x1b[2J\\n{FORGED}.env" in out.stdout and "bidi\\u202evne.txt" in out.stdout
+    assert out.stdout.count("CRITICAL") == len(names)
+    doc = json.loads(run_git_mode("staged", "--repo", str(r.path), "-f", "json", cwd=tmp_path).stdout)
+    assert {f["file"] for f in doc["findings"]} == {*names[:2], "raw\\xff.env"}
+
+
 def test_skipped_list_and_baseline_name_are_escaped(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / f"fifo\n{FORGED}\x1b[2J")
     (tmp_path / "a.env").write_text(pair())
