@@ -282,13 +282,21 @@ def test_a_report_prints_on_a_stdout_that_is_not_utf8(
     tmp_path: Path, encoding: str, lang: str
 ) -> None:
     (tmp_path / "a.env").write_text(pair())
-    for fmt in ("text", "json", "github"):
+    (tmp_path / "emoji\U0001f600.env").write_text(pair())
+    for fmt in ("text", "json", "sarif", "github"):
         r = run_twscan(
             "scan", ".", "--lang", lang, "-f", fmt, cwd=tmp_path,
             env={"PYTHONIOENCODING": encoding},
         )
         assert r.returncode == 1 and "Traceback" not in r.stderr, (fmt, r.stderr)
-        assert "\\u2026" in r.stdout  # the redaction's ellipsis, escaped
+        if fmt in ("json", "sarif"):  # JSON is UTF-8 whatever the locale (RFC 8259)
+            doc = json.loads(r.stdout)
+            assert "\u2026" in r.stdout
+            if fmt == "json":
+                assert "emoji\U0001f600.env" in {f["file"] for f in doc["findings"]}
+        else:
+            assert "\\u2026" in r.stdout  # the redaction's ellipsis, escaped
+            assert "emoji\\U0001f600.env" in r.stdout
     bad = run_twscan("scan", "nowhere\u2026", cwd=tmp_path, env={"PYTHONIOENCODING": encoding})
     assert "nowhere\\u2026" in one_error_line(bad)
 
