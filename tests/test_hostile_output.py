@@ -406,3 +406,14 @@ def test_an_unexpected_exception_is_one_line_naming_its_type(
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("twscan: internal error: ValueError at ")
     assert "twscan/" in lines[0] and secret not in err and out == ""
+
+
+def test_a_closed_stdout_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(pair())
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "LANG": "C.UTF-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "twscan", "scan", ".", "-q"], cwd=tmp_path, env=env,
+        stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=60,
+    )
+    r = subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr.decode())
+    assert "standard output is closed" in one_error_line(r)

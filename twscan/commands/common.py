@@ -246,6 +246,7 @@ def report_options(args: argparse.Namespace, detector: Detector | None) -> Repor
         and not args.output
         and not args.no_color
         and "NO_COLOR" not in os.environ
+        and sys.stdout is not None  # closed (``>&-``): write_output says so
         and sys.stdout.isatty()
     )
     rules: list[object] = []
@@ -325,6 +326,8 @@ def write_output(text: str, output: str | None, fmt: str = "text") -> None:
                 f.write(text)
         except OSError as e:
             raise TwscanError(f"cannot write report to {output}: {e.strerror}") from None
+    elif sys.stdout is None:
+        raise TwscanError("standard output is closed: write the report with -o FILE")
     elif fmt in ("json", "sarif") and _not_utf8(sys.stdout):
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
