@@ -23,6 +23,7 @@ from typing import Any
 
 from twscan.errors import TwscanError
 from twscan.record import FrozenRecord, Record, set_field
+from twscan.safeio import read_capped
 
 FORMAT_VERSION = 1
 REASONS = ("false-positive", "test-credential", "revoked")
@@ -113,10 +114,14 @@ class Baseline(Record):
         """Write atomically; False (and the file untouched) when it would not change."""
         text = self.dumps()
         try:
-            if path.read_text(encoding="utf-8") == text:
+            if read_capped(path, "baseline").decode("utf-8") == text:
                 return False
         except (OSError, UnicodeDecodeError):
-            pass
+            pass  # missing or unreadable: written below
+        except TwscanError:
+            # A FIFO, a device, a huge file: never read it, and never replace it either.
+            if not path.is_file():
+                raise TwscanError(f"cannot write baseline {path}: not a regular file") from None
         import tempfile
 
         directory = path.resolve().parent
@@ -137,7 +142,7 @@ def load(path: Path) -> Baseline:
     accepts nothing fails every build, and one that silently accepts too much hides secrets.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, "baseline").decode("utf-8")
     except FileNotFoundError:
         raise TwscanError(
             f"baseline file not found: {path} (create one with `twscan baseline create`)"
@@ -155,6 +160,8 @@ def parse(text: str, path: Path) -> Baseline:
     except json.JSONDecodeError as e:
         problem = f"not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}"
         raise _malformed(path, problem) from None
+    except RecursionError:  # ``[[[[…`` a hundred thousand deep: no baseline looks like that
+        raise _malformed(path, "nested too deeply") from None
     if not isinstance(doc, dict):
         raise _malformed(path, "the top level must be an object")
     if doc.get("version") != FORMAT_VERSION:

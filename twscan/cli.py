@@ -9,11 +9,14 @@ starts as fast as Python allows: a pre-commit hook that takes a second gets unin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from twscan import __version__
 from twscan.errors import TwscanError
+from twscan.safeio import clean
 
 # Command name -> module under twscan.commands, in the order ``--help`` lists them.
 BY_NAME = {
@@ -31,8 +34,9 @@ COMMANDS = tuple(BY_NAME.values())
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"twscan: error: {message}\n")
+        """One line, like every other error, and where to read more: a CI log that shows an
+        eleven-line usage block buries the one line that says what was wrong."""
+        sys.stderr.write(f"twscan: error: {clean(message)} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
 
@@ -86,21 +90,60 @@ def _exit_soon() -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    _tolerant_streams()
+    try:
+        return _dispatch(argv)
+    except TwscanError as e:
+        sys.stderr.write(f"twscan: error: {clean(e)}\n")  # it may name a hostile path
+    except KeyboardInterrupt:
+        sys.stderr.write("twscan: interrupted\n")
+    except BrokenPipeError:
+        pass
+    except OSError as e:
+        where = getattr(e, "filename", "") or ""
+        sys.stderr.write(f"twscan: error: {clean(e.strerror or e)}: {clean(where)}\n")
+    except RecursionError:
+        sys.stderr.write("twscan: error: input nested too deeply to process\n")
+    except MemoryError:
+        sys.stderr.write("twscan: error: out of memory\n")
+    except Exception as e:  # a bug: still one line and exit 2, never a traceback in a CI log
+        if os.environ.get("TWSCAN_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"twscan: internal error: {type(e).__name__} at {_where(e)} (a bug, please report "
+            "it; TWSCAN_DEBUG=1 shows the traceback)\n"
+        )
+    return 2
+
+
+def _dispatch(argv: list[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
-    try:
-        return int(args.func(args))
-    except TwscanError as e:
-        sys.stderr.write(f"twscan: error: {e}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("twscan: interrupted\n")
-        return 2
-    except BrokenPipeError:
-        return 2
-    except OSError as e:
-        sys.stderr.write(f"twscan: error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}\n")
-        return 2
+        parser.error("no command given")
+    return int(args.func(args))
+
+
+def _tolerant_streams() -> None:
+    """A report must print on any terminal: a character stdout cannot encode (the ``…`` of a
+    redacted value on an ASCII or Latin-1 locale, a Japanese report) is written as an escape
+    such as ``\\u2026`` instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed, or not ours to change
+                reconfigure(errors="backslashreplace")
+
+
+def _where(e: BaseException) -> str:
+    """The innermost twscan frame of the exception: enough to report the bug, and unlike the
+    message it cannot hold a scanned value."""
+    tb = e.__traceback__
+    found = "?"
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        parts = code.co_filename.replace(os.sep, "/").rsplit("/twscan/", 1)
+        if len(parts) == 2:
+            found = f"twscan/{parts[1]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found

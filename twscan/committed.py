@@ -22,10 +22,7 @@ from twscan.baseline import parse as parse_baseline
 from twscan.config import Config
 from twscan.errors import TwscanError
 from twscan.rules import RulesSource, RulesText
-
-#: The largest configuration, baseline or rules file read from a commit.
-_MAX_FILE = 16 << 20
-
+from twscan.safeio import MAX_SETTINGS_BYTES, read_capped
 
 class CommitFiles:
     """Read a path of the work tree as ``commit`` holds it (None: the commit has no file
@@ -55,18 +52,17 @@ class CommitFiles:
         rel = self.rel(path)
         if rel is None:
             try:
-                with open(path, "rb") as f:
-                    return f.read(_MAX_FILE + 1)[:_MAX_FILE]
+                return read_capped(path, "settings file")
             except FileNotFoundError:
                 return None
-            except OSError as e:
-                raise TwscanError(f"cannot read {path}: {e.strerror or e}") from None
         if rel in ("", ".") or self.commit is None or "\n" in rel:
             return None
         if rel not in self._read:
             name = f"{self.commit}:{rel}".encode("utf-8", "surrogateescape")
             obj = git.read_objects([name], cwd=self._repo).get(name)
-            ok = obj is not None and obj.type == b"blob" and len(obj.data) <= _MAX_FILE
+            if obj is not None and len(obj.data) > MAX_SETTINGS_BYTES:
+                raise TwscanError(f"{rel} at {self.short} is larger than a settings file may be")
+            ok = obj is not None and obj.type == b"blob"
             self._read[rel] = obj.data if obj is not None and ok else None
         return self._read[rel]
 

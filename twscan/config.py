@@ -20,6 +20,7 @@ from twscan.errors import TwscanError
 from twscan.model import Severity
 from twscan.pathglob import PathGlobs
 from twscan.record import FrozenRecord, set_field
+from twscan.safeio import read_capped
 
 CONFIG_NAME = ".twscan.toml"
 BASELINE_NAME = ".twscan-baseline.json"
@@ -123,7 +124,7 @@ _TWSCAN_KEY = rb"""twscan["']?[ \t]*(?:[.\]]|=(?!=))"""
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, "config file")
     except OSError:
         return False
     return names_twscan_table(raw)
@@ -140,7 +141,7 @@ def names_twscan_table(raw: bytes) -> bool:
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         # Not ours to judge unless it says it is: a broken pyproject of a project that does not
         # configure twscan must not stop a scan. A named --config still reports the error.
         return False
@@ -151,7 +152,7 @@ def names_twscan_table(raw: bytes) -> bool:
 def load_config(path: Path) -> Config:
     """Read and validate one configuration file; every problem is an error naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, "config file").decode("utf-8")
     except FileNotFoundError:
         raise TwscanError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -172,6 +173,8 @@ def config_from_text(
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TwscanError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise TwscanError(f"{path}: not valid TOML: nested too deeply") from None
     where = str(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool")

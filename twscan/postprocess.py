@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from twscan.config import Config
 from twscan.model import Finding, Severity, Triage
 from twscan.record import Record
+from twscan.safeio import display_name
 
 if TYPE_CHECKING:  # twscan.baseline (hashlib, hmac, json) loads only when there is a baseline
     from twscan.baseline import Baseline
@@ -120,7 +121,7 @@ def baseline_key(base: Baseline, f: Finding, stored_path: str) -> str:
 def baseline_path(base: Baseline, path: str, locate: Locate) -> str:
     """The path as the baseline stores it: relative to the baseline file's directory."""
     where = locate(path)
-    return path if where is None else relative(where, str(base.root))
+    return path if where is None else display_name(relative(where, str(base.root)))
 
 
 def relative(path: str, start: str) -> str:
@@ -131,4 +132,4 @@ def relative(path: str, start: str) -> str:
 def shown(path: os.PathLike[str] | str) -> str:
     """A path as the user would type it from here: relative below the working directory."""
     rel = os.path.relpath(path)
-    return rel if not rel.startswith("..") else os.fspath(path)
+    return display_name(rel if not rel.startswith("..") else os.fspath(path))

@@ -16,6 +16,7 @@ from twscan import __version__, usercache
 from twscan.errors import TwscanError
 from twscan.model import Severity
 from twscan.record import FrozenRecord, Record, set_field
+from twscan.safeio import read_capped
 
 _RULE_KEYS = {
     "id", "title", "kind", "severity", "description", "pattern", "secret-group",
@@ -242,6 +243,8 @@ def _load_text(src: RulesText) -> RuleSet:
         data = tomllib.loads(src.data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise TwscanError(f"{src.path}: not a valid rules file: {e}") from None
+    except RecursionError:
+        raise TwscanError(f"{src.path}: not a valid rules file: nested too deeply") from None
     return parse_ruleset(data, str(src.path))
 
 
@@ -270,14 +273,17 @@ def _read_toml(path: Path) -> dict[str, object]:
     import tomllib  # only when the cache cannot answer
 
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(read_capped(path, "rules file").decode("utf-8"))
     except FileNotFoundError:
         raise TwscanError(f"rules file not found: {path}") from None
     except OSError as e:
         raise TwscanError(f"cannot read rules file {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise TwscanError(f"rules file {path} is not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise TwscanError(f"rules file {path} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise TwscanError(f"rules file {path} is not valid TOML: nested too deeply") from None
 
 
 def _cache_key(path: Path) -> usercache.Key | None:

@@ -24,6 +24,7 @@ from twscan.config import BASELINE_NAME, find_file
 from twscan.errors import TwscanError
 from twscan.model import Finding, ScanSummary, Triage
 from twscan.postprocess import Policy, baseline_key, baseline_path, live_paths, shown
+from twscan.safeio import clean
 
 SCAN_MODES = ("scan", "staged", "range", "history")
 #: Modes that look at everything that could hold an accepted secret, so absence means gone.
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.skipped:
         print(
             f"Not scanned, so not in the baseline: {len(summary.skipped)} file(s) "
-            f"(e.g. {summary.skipped[0][0]}: {summary.skipped[0][1]})."
+            f"(e.g. {clean(summary.skipped[0][0])}: {clean(summary.skipped[0][1])})."
         )
     return 0
 
@@ -212,11 +213,12 @@ def _print_result(
         parts.append(f"{len(stale)} stale removed")
     n = len(base.entries)
     entries = f"{n} entry" if n == 1 else f"{n} entries"
-    print(f"twscan: {verb} {shown(target)}: {entries} ({', '.join(parts)})")
+    print(f"twscan: {verb} {clean(shown(target))}: {entries} ({', '.join(parts)})")
     if stale:
         print("Removed stale entries (no longer found by this scan):")
         for e in sorted(stale, key=lambda e: (e.path, e.rule)):
-            print(f"  {e.path}  {e.rule}  (reason: {e.reason or 'none'})")
+            # Paths and rules read back from the baseline file: as untrusted as any file's text.
+            print(f"  {clean(e.path)}  {clean(e.rule)}  (reason: {e.reason or 'none'})")
     if action == "update" and mode not in _WHOLE:
         print(
             f"Note: `{mode}` scans part of the history, so no entry was judged stale; "

@@ -281,6 +281,7 @@ def report_options(args: argparse.Namespace, detector: Detector | None) -> Repor
         and not args.output
         and not args.no_color
         and "NO_COLOR" not in os.environ
+        and sys.stdout is not None  # closed (``>&-``): write_output says so
         and sys.stdout.isatty()
     )
     rules: list[object] = []
@@ -311,7 +312,7 @@ def emit(
     opts = report_options(args, detector)
     appendix = _network_checks(report, args, opts)
     text = render(report, summary, args.format, opts) + appendix
-    write_output(text, args.output)
+    write_output(text, args.output, args.format)
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:
@@ -353,13 +354,27 @@ def summary_line(report: list[Finding], summary: ScanSummary) -> str:
     )
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None, fmt: str = "text") -> None:
+    """Write the report. JSON and SARIF are UTF-8 whatever the locale says, as JSON must be
+    (RFC 8259): an ASCII or Latin-1 stdout would otherwise make its own escapes of them,
+    which are not JSON (``\\U0001f600``)."""
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(text)
         except OSError as e:
             raise TwscanError(f"cannot write report to {output}: {e.strerror}") from None
+    elif sys.stdout is None:
+        raise TwscanError("standard output is closed: write the report with -o FILE")
+    elif fmt in ("json", "sarif") and _not_utf8(sys.stdout):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.buffer.flush()
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def _not_utf8(stream: object) -> bool:
+    encoding = str(getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    return encoding not in ("utf-8", "utf8") and hasattr(stream, "buffer")

@@ -68,5 +68,5 @@ def run(args: argparse.Namespace) -> int:
         report = render.to_github_annotations(results)
     else:
         report = render.to_text(results, detect_lang(getattr(args, "lang", None)))
-    write_output(report, getattr(args, "output", None))
+    write_output(report, getattr(args, "output", None), fmt)
     return 1 if any(r.exposed for r in results) else 0

@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     for hook in hooks:
         path, backup = install(args.repo, hook, force=args.force)
         if not args.quiet:
-            kept = f" (the previous hook is kept as {backup})" if backup else ""
-            print(f"twscan: installed {hook} hook at {path}{kept}")
+            from twscan.safeio import clean
+
+            kept = f" (the previous hook is kept as {clean(backup)})" if backup else ""
+            print(f"twscan: installed {hook} hook at {clean(path)}{kept}")
     return 0

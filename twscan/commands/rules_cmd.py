@@ -17,6 +17,7 @@ from pathlib import Path
 from twscan.detect import Detector
 from twscan.errors import TwscanError
 from twscan.rules import Rule, expand_example, load_file, load_ruleset
+from twscan.safeio import clean
 
 
 @dataclass
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         else:
             for f in failures:
-                print(f"FAIL {f.rule}: {f.problem}: {f.example!r}")
+                print(f"FAIL {clean(f.rule)}: {clean(f.problem)}: {clean(repr(f.example))}")
             print(f"{len(checked)} rule(s), {n_examples} example(s), {len(failures)} failure(s)")
         return 1 if failures else 0
     rs = load_ruleset(_active_rule_files(args))
@@ -103,11 +104,17 @@ def run(args: argparse.Namespace) -> int:
         json.dump(doc, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    width = max([len(r.id) for r in rs.rules] + [len(p.id) for p in rs.pairs] + [10])
+    # Ids, kinds and titles of a user's rules file: shown escaped, like every untrusted string.
+    width = max([len(clean(r.id)) for r in rs.rules] + [len(clean(p.id)) for p in rs.pairs] + [10])
     for r in rs.rules:
-        print(f"{r.id:<{width}}  {r.kind:<18} {r.severity.value:<9} {r.title}")
+        print(
+            f"{clean(r.id):<{width}}  {clean(r.kind):<18} {r.severity.value:<9} {clean(r.title)}"
+        )
     for pr in rs.pairs:
-        print(f"{pr.id:<{width}}  {'credential-pair':<18} {pr.severity.value:<9} {pr.title}")
+        print(
+            f"{clean(pr.id):<{width}}  {'credential-pair':<18} {pr.severity.value:<9} "
+            f"{clean(pr.title)}"
+        )
     if not rs.rules:
         raise TwscanError("no rules loaded")
     return 0

@@ -12,6 +12,7 @@ from twscan.detect import Detector
 from twscan.model import Finding, ScanSummary
 from twscan.postprocess import Policy, excluded
 from twscan.rules import RulesSource
+from twscan.safeio import display_name
 from twscan.sources import chunked, files
 
 # Below this many bytes a worker pool costs more to start than it saves.
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         findings.extend(detector.scan_bytes(data, "-"))
         summary.files_scanned += 1
         summary.bytes_scanned += len(data)
-    summary.skipped.extend(walk.skipped)
+    summary.skipped.extend((display_name(p), why) for p, why in walk.skipped)
     for item_findings, nbytes, err in scan_items(detector, walk.items, args.jobs):
         if err is not None:
             summary.skipped.append(err)
@@ -125,7 +126,7 @@ def _scan_one(detector: Detector, item: files.FileItem) -> Result:
             return found, n, None
         data = files.read(item)
     except OSError as e:
-        return [], 0, (item.path, f"unreadable: {e.strerror}")
+        return [], 0, (display_name(item.path), f"unreadable: {e.strerror}")
     return detector.scan_bytes(data, shown), len(data), None
 
 

@@ -141,7 +141,9 @@ def _utc(epoch: float) -> str:
 
 
 def _stderr(message: str) -> None:
-    print(f"twscan: {message}", file=sys.stderr, flush=True)
+    from twscan.safeio import clean  # GitHub's words and paths: one line, nothing that drives
+
+    print(f"twscan: {clean(message)}", file=sys.stderr, flush=True)
 
 
 class GitHubClient:

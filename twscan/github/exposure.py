@@ -314,7 +314,9 @@ def resolve_token(token_file: str | None) -> tuple[str | None, str]:
 
 
 def _stderr(message: str) -> None:
-    print(f"twscan: {message}", file=sys.stderr, flush=True)
+    from twscan.safeio import clean  # GitHub's words and paths: one line, nothing that drives
+
+    print(f"twscan: {clean(message)}", file=sys.stderr, flush=True)
 
 
 def _iso(epoch: float) -> str:

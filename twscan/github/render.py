@@ -21,6 +21,7 @@ from twscan.github.exposure import (
     ExposureResult,
 )
 from twscan.messages import Messages
+from twscan.safeio import clean
 
 RULE_ID = "twscan.github-exposure"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -86,24 +87,26 @@ def _commit(text: _Text, key: str, commit: CommitRef | None) -> str:
     if commit is None:
         return text[key].format(date=unknown, who=unknown, sha=unknown)
     return text[key].format(
-        date=(commit.date or unknown)[:10],
-        who=commit.author or unknown,
-        sha=commit.sha[:7] or unknown,
+        date=clean((commit.date or unknown)[:10]),
+        who=clean(commit.author or unknown),
+        sha=clean(commit.sha[:7] or unknown),
     )
 
 
 def _hit_lines(text: _Text, hit: ExposureHit) -> list[str]:
-    where = f"{hit.path}:{hit.line}" if hit.line else hit.path
-    lines = [f"  - {hit.repository}  {where}", f"    {hit.html_url}"]
+    # Everything a hit holds came from GitHub, that is from whoever owns the repository.
+    path = clean(hit.path)
+    where = f"{path}:{clean(hit.line)}" if hit.line else path
+    lines = [f"  - {clean(hit.repository)}  {where}", f"    {clean(hit.html_url)}"]
     lines.append(f"    {_commit(text, 'first', hit.oldest)}; {_commit(text, 'last', hit.newest)}")
     if hit.token_beside is True:
-        at = text["line"].format(line=hit.token_line) if hit.token_line else ""
-        lines.append("    " + text["token_yes"].format(token=hit.token or "…", where=at))
+        at = text["line"].format(line=clean(hit.token_line)) if hit.token_line else ""
+        lines.append("    " + text["token_yes"].format(token=clean(hit.token or "…"), where=at))
     elif hit.token_beside is False:
         lines.append("    " + text["token_no"])
     else:
         lines.append("    " + text["token_unknown"])
-    lines.extend(f"    note: {n}" for n in hit.notes)
+    lines.extend(f"    note: {clean(n)}" for n in hit.notes)
     return lines
 
 
@@ -113,13 +116,13 @@ def to_text(results: list[ExposureResult], lang: str = "en") -> str:
     if not results:
         return ""
     apis = sorted({r.api_url for r in results})
-    out = [text["heading"].format(api=", ".join(apis)), ""]
+    out = [text["heading"].format(api=clean(", ".join(apis))), ""]
     for r in results:
         if r.status == EXPOSED:
             repos = len(r.repositories)
             out.append(
                 text["exposed"].format(
-                    sid=r.sid,
+                    sid=clean(r.sid),
                     count=r.total_count if r.total_count is not None else len(r.hits),
                     repos=repos,
                     ies="y" if repos == 1 else "ies",
@@ -135,14 +138,15 @@ def to_text(results: list[ExposureResult], lang: str = "en") -> str:
                     )
                 )
         elif r.status == NOT_FOUND:
-            out.append(text["not_found"].format(sid=r.sid))
+            out.append(text["not_found"].format(sid=clean(r.sid)))
             out.append("  " + text["scope"].format(scope=SEARCH_SCOPE))
         else:
-            out.append(text["not_checked"].format(sid=r.sid, why=r.message or "?"))
-        out.extend(f"  note: {n}" for n in r.notes)
+            why = clean(r.message or "?")  # GitHub's own words, or an error naming a path
+            out.append(text["not_checked"].format(sid=clean(r.sid), why=why))
+        out.extend(f"  note: {clean(n)}" for n in r.notes)
         if r.cached and r.checked_at:
-            out.append("  " + text["cached"].format(when=r.checked_at))
-        out.append("  " + text["manual"].format(url=r.search_url))
+            out.append("  " + text["cached"].format(when=clean(r.checked_at)))
+        out.append("  " + text["manual"].format(url=clean(r.search_url)))
         out.append("")
     s = summary(results)
     out.append(
@@ -252,7 +256,8 @@ def sarif_log(results: list[ExposureResult]) -> dict[str, Any]:
 
 
 def _workflow_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """As :func:`twscan.reports.github_annotations._data`: one line, nothing that drives."""
+    return clean(text).replace("%", "%25")  # clean leaves no CR or LF to encode
 
 
 def to_github_annotations(results: list[ExposureResult]) -> str:

@@ -7,17 +7,30 @@ from twscan.model import Finding, ScanSummary, Severity
 from twscan.redact import redact
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
+from twscan.safeio import clean
 
 _CMD = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
         Severity.LOW: "notice"}
 
 
 def _data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """One workflow command's message: no character that could end the command line and
+    start another (``\\n::error::…``) or drive the log viewer (ANSI escapes), then the runner's
+    own %-escapes."""
+    return clean(s).replace("%", "%25")  # clean leaves no CR or LF to encode
 
 
 def _prop(s: str) -> str:
     return _data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def _file(path: str) -> str:
+    """The ``file`` property names the file exactly where the runner can decode it (``%0A``,
+    ``%3A``…), so the annotation lands on it; other unsafe characters become escapes."""
+    exact = clean(path, keep="\\\r\n")
+    return exact.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(
+        ":", "%3A"
+    ).replace(",", "%2C")
 
 
 def render_github(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
@@ -27,7 +40,7 @@ def render_github(findings: list[Finding], summary: ScanSummary, opts: ReportOpt
         text = f"{f.title}: {redact(f.secret, opts.show_secrets)} ({reason_text(f, msg)})"
         if f.commit:
             text += f" in commit {f.commit.sha[:12]}"
-        props = [f"file={_prop(f.file)}", f"line={max(1, f.line)}", f"col={max(1, f.column)}"]
+        props = [f"file={_file(f.file)}", f"line={max(1, f.line)}", f"col={max(1, f.column)}"]
         if f.end_line:
             props.append(f"endLine={f.end_line}")
         props.append(f"title={_prop('twscan: ' + f.title)}")

@@ -9,6 +9,7 @@ from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.redact import redact
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
+from twscan.safeio import clean
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;31m",
@@ -27,7 +28,7 @@ def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
     reset = _RESET if opts.color else ""
     ordered = sorted(findings, key=lambda f: (f.file, f.line, f.column))
     for path, group in groupby(ordered, key=lambda f: f.file):
-        out.append(f"{bold}{path}{reset}")
+        out.append(f"{bold}{clean(path)}{reset}")
         for f in group:
             out.extend(_finding_lines(f, opts, msg))
         out.append("")
@@ -40,7 +41,7 @@ def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
             if key in seen:
                 continue
             seen.add(key)
-            label = msg(f"kind.{key}") if key != "generic" else f.title
+            label = msg(f"kind.{key}") if key != "generic" else clean(f.title)
             out.append(f"- {label}:")
             out.extend("    " + line for line in msg(f"remediation.{key}").splitlines())
         out.append("")
@@ -52,8 +53,8 @@ def render_text(findings: list[Finding], summary: ScanSummary, opts: ReportOptio
     out.extend(_set_aside(findings, summary.triage, opts, msg))
     if summary.skipped:
         out.append(msg("report.skipped", count=len(summary.skipped)))
-        out.extend(f"  {p}: {r}" for p, r in summary.skipped)
-    out.extend(msg("report.note", note=n) for n in summary.notes)
+        out.extend(f"  {clean(p)}: {clean(r)}" for p, r in summary.skipped)
+    out.extend(msg("report.note", note=clean(n)) for n in summary.notes)
     if summary.commits_scanned is not None:
         out.append(msg("report.commits", commits=summary.commits_scanned))
     out.append(
@@ -73,8 +74,9 @@ def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
     reset = _RESET if opts.color else ""
     where = f"{f.line}:{f.column}" if f.encoding != "binary" else f"@{f.offset:#x}"
     sev = msg(f"severity.{f.severity.value}")
-    value = redact(f.secret, opts.show_secrets)
-    lines = [f"  {where:>9}  {color}{sev:<8}{reset} {f.title}  {value}  ({reason_text(f, msg)})"]
+    value = clean(redact(f.secret, opts.show_secrets))
+    title, reason = clean(f.title), clean(reason_text(f, msg))
+    lines = [f"  {where:>9}  {color}{sev:<8}{reset} {title}  {value}  ({reason})"]
     pad = " " * 13
     if f.pair:
         lines.append(
@@ -82,23 +84,26 @@ def _finding_lines(f: Finding, opts: ReportOptions, msg: Messages) -> list[str]:
             + msg(
                 "report.pair_with",
                 kind=msg(f"kind.{f.pair.kind}"),
-                value=redact(f.pair.secret, opts.show_secrets),
+                value=clean(redact(f.pair.secret, opts.show_secrets)),
                 line=f.pair.line,
             )
         )
     if f.commit:
         c = f.commit
-        lines.append(pad + msg("report.commit", sha=c.sha[:12], author=c.author, date=c.date))
+        author, date = clean(c.author), clean(c.date)
+        lines.append(pad + msg("report.commit", sha=clean(c.sha[:12]), author=author, date=date))
     occ = f.extra.get("occurrences")
     if isinstance(occ, int) and occ > 1:
         lines.append(pad + msg("report.occurrences", count=occ))
     live = f.extra.get("live")
     if isinstance(live, str) and f"report.live.{live}" in EN:
-        lines.append(pad + msg(f"report.live.{live}", reason=f.extra.get("live_reason", "")))
+        reason = clean(f.extra.get("live_reason", ""))
+        lines.append(pad + msg(f"report.live.{live}", reason=reason))
     for k in ("status", "paths"):
         v = f.extra.get(k)
         if v:
-            lines.append(pad + f"{k}: {', '.join(v) if isinstance(v, list) else v}")
+            shown = ", ".join(map(clean, v)) if isinstance(v, list) else clean(v)
+            lines.append(pad + f"{k}: {shown}")
     return lines
 
 
@@ -117,9 +122,11 @@ def _set_aside(
     if t.ignored:
         out.append(msg("report.ignored", count=len(t.ignored)))
         for f in sorted(t.ignored, key=lambda f: (f.file, f.line, f.column)):
-            where = f"{f.file}:{f.line}" if f.encoding != "binary" else f"{f.file}@{f.offset:#x}"
+            path = clean(f.file)
+            where = f"{path}:{f.line}" if f.encoding != "binary" else f"{path}@{f.offset:#x}"
             sev = msg(f"severity.{f.severity.value}")
-            out.append(f"  {where}  {sev} {f.title}  {redact(f.secret, opts.show_secrets)}")
+            value = clean(redact(f.secret, opts.show_secrets))
+            out.append(f"  {where}  {sev} {clean(f.title)}  {value}")
     if t.baselined:
         reasons: dict[str, int] = {}
         for f in t.baselined:
@@ -130,7 +137,8 @@ def _set_aside(
             for r, n in sorted(reasons.items())
         )
         out.append(
-            msg("report.baselined", file=t.baseline_file, count=len(t.baselined), reasons=text)
+            msg("report.baselined", file=clean(t.baseline_file), count=len(t.baselined),
+                reasons=text)
         )
     if t.allowlisted:
         out.append(msg("report.allowlisted", count=t.allowlisted))

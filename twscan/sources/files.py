@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from twscan.errors import TwscanError
+from twscan.safeio import display_name
 
 DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn"}
@@ -116,9 +117,10 @@ def _git_ignored(root: str) -> set[str] | None:
 
 
 def display_path(p: str) -> str:
-    """POSIX separators, no leading ``./``: how CI systems name files in annotations."""
+    """POSIX separators, no leading ``./``: how CI systems name files in annotations; bytes
+    that are not UTF-8 shown as ``\\xff``, as git paths are, so every report can encode it."""
     if os.sep != "/":
         p = p.replace(os.sep, "/")
     while p.startswith("./") and len(p) > 2:
         p = p[2:]
-    return p
+    return display_name(p)
