@@ -24,6 +24,7 @@ from twscan.errors import TwscanError
 from twscan.rules import RulesSource, RulesText
 from twscan.safeio import MAX_SETTINGS_BYTES, read_capped
 
+
 class CommitFiles:
     """Read a path of the work tree as ``commit`` holds it (None: the commit has no file
     there), and a path outside the work tree from disk."""
