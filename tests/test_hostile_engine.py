@@ -1,0 +1,131 @@
+"""Hostile input for the engine: many credentials in one file, window cuts, huge streams,
+UTF-16 and UTF-32 text (issue 11, items 11, 13, 14 and 17)."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests import creds
+from twscan.detect import Detector, pair_findings
+from twscan.model import Finding, Severity
+from twscan.rules import PairRule
+
+DET = Detector.load()
+
+# -- 11: pairing is near-linear, with the same choices ------------------------------------
+
+
+def _reference_pair(pairs: list[PairRule], findings: list[Finding]) -> list[Finding]:
+    """The pairing rule as it was first written (quadratic): the id the secret's construct
+    names, else the nearest, the one before on a tie; first in list order among equals."""
+    out: list[Finding] = []
+    consumed: set[tuple[str, str]] = set()
+    by_kind: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_kind.setdefault(f.kind, []).append(f)
+    paired: set[int] = set()
+    for pr in pairs:
+        idf = by_kind.get(pr.id_kind, [])
+        if not idf:
+            continue
+        for f in by_kind.get(pr.secret_kind, []):
+            anchor = f.extra.get("_anchor")
+            partner = next((i for i in idf if i.offset == anchor), None)
+            if partner is None:
+                partner = min(idf, key=lambda i: (abs(i.offset - f.offset), i.offset > f.offset))
+            paired.add(id(f))
+            consumed.add((partner.rule, partner.secret))
+            out.append(
+                Finding(
+                    rule=pr.id, kind="credential-pair", severity=pr.severity, title=pr.title,
+                    file=f.file, line=f.line, column=f.column, secret=f.secret,
+                    reason=f.reason, offset=f.offset, extra={"pair_of": partner.secret,
+                                                             "pair_at": partner.offset,
+                                                             "pair_line": partner.line},
+                )
+            )
+    out += [f for f in findings if id(f) not in paired and (f.rule, f.secret) not in consumed]
+    out.sort(key=lambda f: f.offset)
+    return out
+
+
+_KINDS = {
+    "account-sid": "twilio-account-sid",
+    "auth-token": "twilio-auth-token",
+    "api-key-sid": "twilio-api-key-sid",
+    "api-key-secret": "twilio-api-key-secret",
+}
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> list[Finding]:
+    n = draw(st.integers(0, 30))
+    out: list[Finding] = []
+    for line in range(n):
+        kind = draw(st.sampled_from(sorted(_KINDS)))
+        f = Finding(
+            rule=_KINDS[kind], kind=kind, severity=Severity.HIGH, title="t", file="f",
+            line=line, column=1, secret=f"v{draw(st.integers(0, 6))}",  # values repeat
+            reason="pattern", offset=draw(st.integers(0, 60)),  # offsets repeat: ties
+        )
+        if kind.endswith(("token", "secret")) and draw(st.booleans()):
+            f.extra["_anchor"] = draw(st.integers(0, 60))  # an id there, or none
+        out.append(f)
+    out.sort(key=lambda f: f.offset)
+    return out
+
+
+def _copy(findings: list[Finding]) -> list[Finding]:
+    return [f.replace(extra=dict(f.extra)) for f in findings]
+
+
+def _shape(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return [
+        (f.rule, f.secret, f.offset, f.line,
+         (f.pair.secret, f.pair.offset, f.pair.line) if f.pair else
+         (f.extra.get("pair_of"), f.extra.get("pair_at"), f.extra.get("pair_line"))
+         if "pair_of" in f.extra else None)
+        for f in findings
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_findings())
+def test_pairing_makes_the_choices_of_the_reference_rule(findings: list[Finding]) -> None:
+    fast = pair_findings(DET.pairs, _copy(findings))
+    slow = _reference_pair(DET.pairs, _copy(findings))
+    assert _shape(fast) == _shape(slow)
+
+
+def test_pairing_a_hundred_thousand_halves_is_near_linear() -> None:
+    """50k SIDs and 50k tokens with no construct between them: each token looks up its
+    nearest SID. Looking through every SID for every token took hours."""
+    findings: list[Finding] = []
+    for i in range(50_000):
+        for kind, off in (("account-sid", 100 * i), ("auth-token", 100 * i + 50)):
+            findings.append(
+                Finding(rule=_KINDS[kind], kind=kind, severity=Severity.HIGH, title="t",
+                        file="f", line=i + 1, column=off, secret=f"{kind}{i}",
+                        reason="pattern", offset=off)
+            )
+    t0 = time.monotonic()
+    out = pair_findings(DET.pairs, findings)
+    assert time.monotonic() - t0 < 20  # ~0.3 s here; the quadratic rule never finished
+    assert len(out) == 50_000
+    assert all(f.pair is not None and f.pair.secret == f"account-sid{f.line - 1}" for f in out)
+
+
+def test_a_csv_export_of_ten_thousand_credentials_pairs_every_token() -> None:
+    """``sid,name,token`` rows: each token is judged by its column and the SIDs near it, then
+    paired; both steps looked at every SID of the file for every token."""
+    rows = [(creds.account_sid(), creds.auth_token()) for _ in range(10_000)]
+    text = "sid,name,token\n" + "".join(f"{s},user{i},{t}\n" for i, (s, t) in enumerate(rows))
+    t0 = time.monotonic()
+    found = DET.scan_bytes(text.encode(), "export.csv")
+    assert time.monotonic() - t0 < 30  # must finish: ~1 s here
+    pairs = {f.secret: f.pair.secret for f in found if f.pair is not None}
+    assert set(pairs) == {t for _, t in rows}
+    assert set(pairs.values()) <= {s for s, _ in rows}
