@@ -3,6 +3,8 @@ UTF-16 and UTF-32 text (issue 11, items 11, 13, 14 and 17)."""
 
 from __future__ import annotations
 
+import codecs
+import io
 import time
 
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from tests import creds
 from twscan.detect import Detector, pair_findings
 from twscan.model import Finding, Severity
 from twscan.rules import PairRule
+from twscan.sources.chunked import scan_stream
 
 DET = Detector.load()
 
@@ -129,3 +132,87 @@ def test_a_csv_export_of_ten_thousand_credentials_pairs_every_token() -> None:
     pairs = {f.secret: f.pair.secret for f in found if f.pair is not None}
     assert set(pairs) == {t for _, t in rows}
     assert set(pairs.values()) <= {s for s, _ in rows}
+
+
+# -- 13: pairs survive any window cut -----------------------------------------------------
+
+_FILLER = ("x = 1  # filler line", "log: nothing to see here, move along", "", "  - item")
+
+
+def _blocks() -> list[tuple[str, list[str]]]:
+    """Constructs of every pair kind; the values are fresh each call."""
+    sid, tok, sk, sec = (creds.account_sid(), creds.auth_token(), creds.api_key_sid(),
+                         creds.api_secret())
+    sid2, tok2, sk2, sec2 = (creds.account_sid(), creds.auth_token(), creds.api_key_sid(),
+                             creds.api_secret())
+    return [
+        ("env", [f"TWILIO_ACCOUNT_SID={sid}", f"TWILIO_AUTH_TOKEN={tok}"]),
+        ("client", [f'client = Client("{sid2}", "{tok2}")']),
+        ("curl", [f"curl -u {sid}:{tok2} https://api.twilio.com/2010-04-01/Accounts.json"]),
+        ("ini", ["[twilio]", f"account = {sid2}", f"token = {tok}"]),
+        ("apikey", [f"TWILIO_API_KEY={sk}", f"TWILIO_API_SECRET={sec}"]),
+        ("apiclient", [f'client = Client("{sk2}", "{sec2}", "{sid}")']),
+        ("csv", [f"{sid},{tok2}", f"{sid2},{tok}"]),
+        ("lone-token", [f"TWILIO_AUTH_TOKEN={creds.auth_token()}"]),  # pairs with the nearest
+        ("lone-secret", [f"TWILIO_API_SECRET={creds.api_secret()}"]),
+        ("lone-sid", [f"sid: {creds.account_sid()}"]),
+    ]
+
+
+def _compare(found: list[Finding]) -> list[tuple[object, ...]]:
+    return [
+        (f.rule, f.secret, f.offset, f.line, f.column, f.end_line, f.end_column, f.reason,
+         f.encoding, f.extra.get("occurrences"),
+         None if f.pair is None else (f.pair.secret, f.pair.offset, f.pair.line, f.pair.column))
+        for f in found
+    ]
+
+
+_ENCODINGS = {
+    "utf-8": lambda t: t.encode(),
+    "utf-8-sig": lambda t: codecs.BOM_UTF8 + t.encode(),
+    "utf-8+invalid": lambda t: b"junk \xff\xc3\n" + t.encode() + b"\xe2\x82",
+    "utf-16-le": lambda t: codecs.BOM_UTF16_LE + t.encode("utf-16-le"),
+    "utf-16-be": lambda t: t.encode("utf-16-be"),  # no BOM: sniffed
+    "utf-32-le": lambda t: codecs.BOM_UTF32_LE + t.encode("utf-32-le"),
+}
+
+
+_BLOCKS = _blocks()  # fresh per test run, fixed within it (so that Hypothesis can shrink)
+
+
+@st.composite
+def _document(draw: st.DrawFn) -> str:
+    blocks = _BLOCKS
+    order = draw(st.permutations(range(len(blocks))))
+    lines: list[str] = []
+    for i in order[: draw(st.integers(2, len(blocks)))]:
+        for _ in range(draw(st.integers(0, 120))):
+            lines.append(draw(st.sampled_from(_FILLER)) + draw(st.sampled_from(["", " é", " 日本"])))
+        lines.extend(blocks[i][1])
+    lines.extend(_FILLER * 30)
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    return nl.join(lines) + nl
+
+
+@settings(max_examples=120, deadline=None)
+@given(_document(), st.sampled_from(sorted(_ENCODINGS)), st.integers(2048, 6000))
+def test_windows_find_what_the_whole_file_holds(text: str, encoding: str, chunk: int) -> None:
+    data = _ENCODINGS[encoding](text)
+    whole = DET.scan_bytes(data, "big.txt")
+    windowed, n = scan_stream(DET, io.BytesIO(data), "big.txt", chunk, 700)
+    assert n == len(data)
+    assert _compare(windowed) == _compare(whole)
+    assert any(f.pair for f in whole)
+
+
+def test_a_token_far_from_every_cut_and_its_sid_many_windows_away() -> None:
+    """A token with no SID near it is paired with the nearest SID of the file, however many
+    windows lie between (each window saw one half only)."""
+    sid, tok = creds.account_sid(), creds.auth_token()
+    filler = "x = 1  # filler line\n" * 3000
+    text = f"TWILIO_ACCOUNT_SID={sid}\n{filler}TWILIO_AUTH_TOKEN={tok}\n{filler}"
+    found, _ = scan_stream(DET, io.BytesIO(text.encode()), "big.env", 4096, 512)
+    [pair] = [f for f in found if f.pair is not None]
+    assert (pair.secret, pair.pair.secret if pair.pair else None) == (tok, sid)
+    assert _compare(found) == _compare(DET.scan_bytes(text.encode(), "big.env"))

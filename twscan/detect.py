@@ -22,7 +22,7 @@ from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
 from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, load_ruleset
-from twscan.textdecode import decode, is_binary, sniff_utf16
+from twscan.textdecode import decode, decode_as, is_binary, sniff_wide
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -126,20 +126,31 @@ class Detector:
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_bytes(self, data: bytes | memoryview, path: str) -> list[Finding]:
-        if len(data) < _GC_PAUSE_BYTES or not gc.isenabled():
+        with _GcPause(len(data)):
             return self._scan_bytes(data, path)
-        # A large text can hold a hundred thousand credentials: the objects made for them
-        # (none in a reference cycle) would set off a collection every few hundred, each
-        # looking again at every object still alive.
-        gc.disable()
-        try:
-            return self._scan_bytes(data, path)
-        finally:
-            gc.enable()
 
-    def _scan_bytes(self, data: bytes | memoryview, path: str) -> list[Finding]:
+    def scan_window(self, text: str, path: str, encoding: str, parts: Parts) -> None:
+        """One window of a large file (see :mod:`twscan.sources.chunked`), decoded by the caller
+        as the whole file is (``encoding`` as :func:`twscan.textdecode.decode` names it): its
+        findings go to ``parts``, ids and secrets unpaired, so that pairs are made once over
+        the whole file."""
+        with _GcPause(len(text)):
+            if encoding.startswith(("utf-16", "utf-32")):
+                self.scan_text(text, path, encoding=encoding, parts=parts)  # as scan_bytes: no gate
+                return
+            data = text.encode("latin-1" if encoding == "binary" else "utf-8")
+            self._scan_bytes(data, path, encoding, parts)
+
+    def _scan_bytes(
+        self,
+        data: bytes | memoryview,
+        path: str,
+        decoding: str | None = None,
+        parts: Parts | None = None,
+    ) -> list[Finding]:
+        """``decoding`` (a window's: "binary", "utf-8-sig" or "utf-8") replaces the sniffing."""
         gate: GateResult | None = None
-        if sniff_utf16(data) is None:
+        if decoding is not None or sniff_wide(data) is None:
             gate = self.gate.check(data)
             if not gate.any:
                 return []
@@ -147,11 +158,12 @@ class Detector:
             data = data.tobytes()  # a view into a reader's buffer, worth a closer look
         values = text_values = True
         if gate is not None:
-            values, text_values = self._value_flags(gate, data, is_binary(data))
+            binary = is_binary(data) if decoding is None else decoding == "binary"
+            values, text_values = self._value_flags(gate, data, binary)
             layered = bool(gate.keywords) and (gate.escaped or text_values)
             if not (gate.rules or gate.encoded or values or layered):
                 return []  # keywords, no value: decoding the text would find nothing
-        d = decode(data)
+        d = decode(data) if decoding is None else decode_as(data, decoding)
         enc = d.encoding if d.encoding != "utf-8" else None
         b64_near = None
         if gate is not None and gate.encoded and (d.encoding == "binary" or d.text.isascii()):
@@ -164,6 +176,7 @@ class Detector:
             values=values,
             text_values=text_values,
             b64_near=b64_near,
+            parts=parts,
         )
 
     def _value_flags(self, gate: GateResult, data: bytes, binary: bool) -> tuple[bool, bool]:
@@ -187,14 +200,18 @@ class Detector:
         values: bool = True,
         text_values: bool = True,
         b64_near: list[int] | None = None,
+        parts: Parts | None = None,
     ) -> list[Finding]:
         """``gate``, when the caller already has one for these bytes, skips ruled-out rules;
         ``values`` False says no contextual rule can find a value here, ``text_values`` False
         that none stands apart as in text (see :meth:`_holds_value`); ``b64_near`` where the
         gate saw encoded signatures; ``depth`` counts the decoding layers this text already
-        sits under."""
+        sits under; ``parts``, when given, receives the findings of the text (the plain ones
+        unpaired) and what is returned is not meant for use."""
         low: list[str] = []  # the lower-cased text, made once if needed (see _lowered)
-        findings = self._scan_plain(text, path, encoding, gate, values, low)
+        findings = self._scan_plain(text, path, encoding, gate, values, low, parts is None)
+        if parts is not None:
+            parts.halves.extend(findings)
         if depth < self.max_decode_depth:
             # URL and JSON escapes change a text only where they hide a letter or digit or sit
             # next to a value; base64 only where the gate saw an encoded signature.
@@ -208,7 +225,9 @@ class Detector:
                 keys = sorted(o for offsets in hits.values() for o in offsets)
             found = layers.find_layers(text, plain, b64, b64_near, keys) if plain or b64 else []
             if found:
-                findings = self._merge_decoded(text, path, encoding, depth, found, findings)
+                if parts is not None:  # the decoded layers are merged with the pairs, as below
+                    findings = pair_and_dedupe(self.pairs, [_clone(f) for f in findings])
+                findings = self._merge_decoded(text, path, encoding, depth, found, findings, parts)
         return findings
 
     def _scan_plain(
@@ -219,6 +238,7 @@ class Detector:
         gate: GateResult | None,
         values: bool,
         low: list[str],
+        pair: bool = True,
     ) -> list[Finding]:
         binary = encoding == "binary"
         ids: dict[str, list[tuple[int, int]]] = {}
@@ -255,7 +275,7 @@ class Detector:
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
-        return self._findings(raws, judge_lines, path, encoding)
+        return self._findings(raws, judge_lines, path, encoding, pair)
 
     def _merge_decoded(
         self,
@@ -265,8 +285,10 @@ class Detector:
         depth: int,
         found: list[layers.Layer],
         findings: list[Finding],
+        parts: Parts | None = None,
     ) -> list[Finding]:
-        """Scan the text with decoded spans in place; keep what only decoding revealed."""
+        """Scan the text with decoded spans in place; keep what only decoding revealed (also
+        in ``parts``, when given)."""
         spliced = layers.Spliced(text, found)
         # The spliced copy passes the same gate as a file would: a megabyte of text with one
         # decoded string is not searched whole for base64 again.
@@ -303,6 +325,8 @@ class Detector:
             added.append(f)
         if not added:
             return findings
+        if parts is not None:
+            parts.layered.extend(added)
         return sorted(drop_covered_halves(findings + added), key=lambda f: f.offset)
 
     def _holds_value(self, data: bytes) -> bool:
@@ -464,8 +488,10 @@ class Detector:
         return _windows(len(text), reach)
 
     def _findings(
-        self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None
+        self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None, pair: bool = True
     ) -> list[Finding]:
+        """``pair`` False: every place apart, ids and secrets unpaired (a secret's anchor, the
+        offset of the id of its construct, in ``extra["_anchor"]``)."""
         findings: list[Finding] = []
         ignores = _IGNORE in judge.text  # one search, not one per finding's line
         for r in sorted(raws, key=lambda r: r.start):
@@ -497,11 +523,50 @@ class Detector:
                 findings[-1].extra["_anchor"] = r.verdict.anchor
             if ignores and _inline_ignored(judge, line - 1):
                 findings[-1].extra["ignored"] = "inline"
-        findings = self._pair(findings)
-        return dedupe(findings)
+        return pair_and_dedupe(self.pairs, findings) if pair else findings
 
-    def _pair(self, findings: list[Finding]) -> list[Finding]:
-        return pair_findings(self.pairs, findings)
+
+class Parts:
+    """What a window of a large file holds: the plain findings, each place apart and ids
+    unpaired (``halves``), and what only decoding revealed, paired (``layered``)."""
+
+    __slots__ = ("halves", "layered")
+
+    def __init__(self) -> None:
+        self.halves: list[Finding] = []
+        self.layered: list[Finding] = []
+
+
+class _GcPause:
+    """No garbage collection while a large text is scanned.
+
+    A text can hold a hundred thousand credentials: the objects made for them (none in a
+    reference cycle) would set off a collection every few hundred, each looking again at every
+    object still alive.
+    """
+
+    __slots__ = ("_paused",)
+
+    def __init__(self, size: int):
+        self._paused = size >= _GC_PAUSE_BYTES and gc.isenabled()
+
+    def __enter__(self) -> None:
+        if self._paused:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._paused:
+            gc.enable()
+
+
+def _clone(f: Finding) -> Finding:
+    return f.replace(extra=dict(f.extra))
+
+
+def pair_and_dedupe(pairs: Sequence[PairRule], findings: list[Finding]) -> list[Finding]:
+    """The findings of a text as reported: pairs made (findings sorted by offset), then one
+    finding per value (see :func:`dedupe`)."""
+    return dedupe(pair_findings(pairs, findings))
 
 
 def pair_findings(pairs: Sequence[PairRule], findings: list[Finding]) -> list[Finding]:
