@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,3 +221,35 @@ def test_a_token_far_from_every_cut_and_its_sid_many_windows_away() -> None:
     [pair] = [f for f in found if f.pair is not None]
     assert (pair.secret, pair.pair.secret if pair.pair else None) == (tok, sid)
     assert _compare(found) == _compare(DET.scan_bytes(text.encode(), "big.env"))
+
+
+# -- 17: UTF-32 text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encoding, bom",
+    [("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE),
+     ("utf-32-le", b""), ("utf-32-be", b"")],  # without a BOM: the NUL pattern
+)
+def test_utf32_text_is_decoded_and_scanned(encoding: str, bom: bytes) -> None:
+    sid, tok = creds.account_sid(), creds.auth_token()
+    text = f"# settings\r\n  TWILIO_ACCOUNT_SID={sid}\r\n  TWILIO_AUTH_TOKEN={tok}\r\n"
+    found = DET.scan_bytes(bom + text.encode(encoding), "creds.env")
+    [pair] = found
+    assert (pair.secret, pair.pair.secret if pair.pair else None) == (tok, sid)
+    assert (pair.line, pair.column, pair.end_column) == (3, 21, 53)
+    assert pair.pair is not None and (pair.pair.line, pair.pair.column) == (2, 22)
+    assert pair.encoding == encoding
+
+
+def test_utf32_file_on_the_command_line(tmp_path: Path, twscan: Callable[..., Any]) -> None:
+    sid, tok = creds.account_sid(), creds.auth_token()
+    (tmp_path / "creds.env").write_bytes(
+        codecs.BOM_UTF32_BE + f"TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={tok}\n".encode(
+            "utf-32-be"
+        )
+    )
+    r = twscan("scan", str(tmp_path / "creds.env"), "--format", "json")
+    assert r.returncode == 1, r.stderr
+    [f] = json.loads(r.stdout)["findings"]
+    assert (f["rule"], f["line"], f["column"]) == ("twilio-account-credentials", 2, 19)
