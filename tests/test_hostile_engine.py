@@ -6,6 +6,9 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import creds
+from tests.conftest import REPO
 from twscan.detect import Detector, pair_findings
 from twscan.model import Finding, Severity
 from twscan.rules import PairRule
@@ -191,7 +195,10 @@ def _document(draw: st.DrawFn) -> str:
     blocks = _BLOCKS
     order = draw(st.permutations(range(len(blocks))))
     lines: list[str] = []
-    for i in order[: draw(st.integers(2, len(blocks)))]:
+    chosen = list(order[: draw(st.integers(2, len(blocks)))])
+    if 0 not in chosen:
+        chosen.append(0)  # at least one pair
+    for i in chosen:
         for _ in range(draw(st.integers(0, 120))):
             lines.append(draw(st.sampled_from(_FILLER)) + draw(st.sampled_from(["", " é", " 日本"])))
         lines.extend(blocks[i][1])
@@ -253,3 +260,58 @@ def test_utf32_file_on_the_command_line(tmp_path: Path, twscan: Callable[..., An
     assert r.returncode == 1, r.stderr
     [f] = json.loads(r.stdout)["findings"]
     assert (f["rule"], f["line"], f["column"]) == ("twilio-account-credentials", 2, 19)
+
+
+# -- 14: memory bounds: stdin and large UTF-16 files stream --------------------------------
+
+_LOG_LINE = b"2026-12-01T20:00:00Z INFO request served in 12 ms path=/api/v1/items status=200\n"
+_MEASURE = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as stdin:
+    p = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.PIPE)
+sys.stderr.write(p.stdout.decode())
+print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _big_log(mib: int, sid: str, tok: str) -> bytes:
+    half = _LOG_LINE * (mib * 1024 * 1024 // len(_LOG_LINE) // 2)
+    return (f"TWILIO_ACCOUNT_SID={sid}\n".encode() + half + f"TWILIO_AUTH_TOKEN={tok}\n".encode()
+            + half)
+
+
+def _peak_rss(stdin: Path, *args: str) -> tuple[int, int, dict[str, Any]]:
+    """Exit code, peak resident set (MB) and JSON report of twscan in a child of its own."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "twscan", *args, "--format", "json", "-q"]
+    p = subprocess.run([sys.executable, "-c", _MEASURE, str(stdin), *cmd], env=env,
+                       capture_output=True, text=True, timeout=300, check=True)
+    code, kib = p.stdout.split()
+    return int(code), int(kib) // 1024, json.loads(p.stderr)
+
+
+def test_stdin_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    """80 MB on stdin was read whole, then decoded and lower-cased: ~450 MB resident."""
+    sid, tok = creds.account_sid(), creds.auth_token()
+    data = tmp_path / "in.log"
+    data.write_bytes(_big_log(80, sid, tok))
+    code, mb, report = _peak_rss(data, "scan", "-")
+    assert code == 1
+    [f] = report["findings"]
+    assert (f["line"], f["column"]) == (_big_log(80, "", "").count(b"\n") // 2 + 1, 19)
+    assert mb < 300, f"{mb} MB resident"
+
+
+def test_a_large_utf16_file_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    """A UTF-16 file over the window threshold was decoded whole: 120 MB gave ~400 MB."""
+    sid, tok = creds.account_sid(), creds.auth_token()
+    path = tmp_path / "big.log"
+    text = _big_log(60, sid, tok).decode()
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    del text
+    code, mb, report = _peak_rss(Path(os.devnull), "scan", str(path),
+                                 "--max-file-size", str(1 << 30))
+    assert code == 1
+    [f] = report["findings"]
+    assert (f["rule"], f["encoding"]) == ("twilio-account-credentials", "utf-16-le")
+    assert mb < 300, f"{mb} MB resident"

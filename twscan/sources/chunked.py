@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from twscan.detect import Detector, Parts, dedupe, drop_covered_halves, pair_and_dedupe
 from twscan.model import Finding
@@ -30,14 +30,18 @@ _REPLACEMENT = "\ufffd"
 _REPLACEMENT_UTF8 = _REPLACEMENT.encode()
 
 
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
 def scan_stream(
-    detector: Detector, f: BinaryIO, path: str, chunk: int = CHUNK, overlap: int = OVERLAP
+    detector: Detector, f: Readable, path: str, chunk: int = CHUNK, overlap: int = OVERLAP
 ) -> tuple[list[Finding], int]:
     """Findings of the whole stream and the number of bytes read."""
     reader = _Decoder(f, chunk)
     halves: list[Finding] = []
     layered: list[Finding] = []
-    for w in _windows(reader.pieces(), overlap):
+    for w in _windows(reader, overlap):
         parts = Parts()
         detector.scan_window(w.text, path, reader.encoding, parts)
         for group, out in ((parts.halves, halves), (parts.layered, layered)):
@@ -56,6 +60,24 @@ def scan_stream(
         return plain, reader.total
     merged = sorted(drop_covered_halves(plain + added), key=lambda x: x.offset)
     return dedupe(merged), reader.total
+
+
+class Prefixed:
+    """A stream whose first bytes were already read (``head``), then the rest of it: the
+    reader gives up the head as it goes, so it is held once."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = head
+        self._rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            if n < 0:
+                out, self._head = self._head + self._rest.read(), b""
+                return out
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self._rest.read(n)
 
 
 class _Window:
@@ -98,23 +120,30 @@ class _Window:
             f.pair.offset += self.base
 
 
-def _windows(pieces: Iterator[str], overlap: int) -> Iterator[_Window]:
+def _windows(reader: _Decoder, overlap: int) -> Iterator[_Window]:
+    """Windows over the reader's text. No chunk is read ahead (a window's stretch ends
+    ``overlap`` before its end; the text after the last cut is a window of its own) and none
+    is held past its window: memory is one window and the decoding of one chunk."""
     window = ""
     base = 0  # absolute offset of the window's first character
     start = 0  # absolute offset where the window's own stretch starts
     lines_before = 0
     line_start = 0  # absolute offset of the line the window starts in
-    pending = next(pieces, None)
-    while pending is not None:
-        window += pending
-        pending = next(pieces, None)
-        last = pending is None
-        if not last and len(window) <= 2 * overlap + (start - base):
-            continue  # too little yet to own anything with the overlap on both sides
-        end = None if last else base + len(window) - overlap
-        yield _Window(window, base, start, end, lines_before, base - line_start)
-        if end is None:
+    while True:
+        piece = reader.next_text()
+        if piece is None:
+            if window:
+                yield _Window(window, base, start, None, lines_before, base - line_start)
             return
+        window += piece
+        del piece
+        if len(window) <= 2 * overlap + (start - base):
+            continue  # too little yet to own anything with the overlap on both sides
+        end = base + len(window) - overlap
+        w = _Window(window, base, start, end, lines_before, base - line_start)
+        window = ""  # held by the window alone while it is scanned
+        yield w
+        window, w.text = w.text, ""
         # The next window starts at least `overlap` before the end of this one's stretch.
         keep = len(window) - 2 * overlap
         nl = window.rfind("\n", 0, keep)
@@ -130,68 +159,72 @@ def _windows(pieces: Iterator[str], overlap: int) -> Iterator[_Window]:
 class _Decoder:
     """The stream's bytes as text, a chunk at a time, decoded as the whole would be."""
 
-    def __init__(self, f: BinaryIO, chunk: int):
+    def __init__(self, f: Readable, chunk: int):
         self._f = f
         self._chunk = chunk
-        self._head = f.read(max(chunk, BINARY_SNIFF))
-        self.total = len(self._head)
+        head = f.read(max(chunk, BINARY_SNIFF))
+        self.total = len(head)
         self.invalid = False  # UTF-8 with a byte that does not decode (a replaced character)
-        wide = sniff_wide(self._head)
+        wide = sniff_wide(head)
+        skip = 0
         if wide is not None:
             self.encoding = wide
-            self._skip = wide_bom(self._head, wide)
-        elif is_binary(self._head):
-            self.encoding, self._skip = "binary", 0
-        elif self._head.startswith(codecs.BOM_UTF8):
-            self.encoding, self._skip = "utf-8-sig", len(codecs.BOM_UTF8)
+            skip = wide_bom(head, wide)
+        elif is_binary(head):
+            self.encoding = "binary"
+        elif head.startswith(codecs.BOM_UTF8):
+            self.encoding, skip = "utf-8-sig", len(codecs.BOM_UTF8)
         else:
-            self.encoding, self._skip = "utf-8", 0
+            self.encoding = "utf-8"
+        self._head: bytes | None = head[skip:]
+        self._done = False
+        codec = "utf-8" if self.encoding.startswith("utf-8") else self.encoding
+        self._dec = (
+            None if self.encoding == "binary"
+            else codecs.getincrementaldecoder(codec)(errors="replace")
+        )
+        # UTF-8: a replaced byte shows as one more U+FFFD in the text than the bytes spelled.
+        self._spelled = self._decoded = 0
+        self._carry = b""
 
-    def _raw(self) -> Iterator[bytes]:
-        head, self._head = self._head[self._skip :], b""
-        if head:
-            yield head
-        while True:
-            more = self._f.read(self._chunk)
-            if not more:
-                return
-            self.total += len(more)
-            yield more
+    def _next_raw(self) -> bytes | None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            return head
+        more = self._f.read(self._chunk)
+        self.total += len(more)
+        return more or None
 
-    def pieces(self) -> Iterator[str]:
-        if self.encoding == "binary":
-            for raw in self._raw():
-                yield raw.decode("latin-1")
-        elif self.encoding.startswith(("utf-16", "utf-32")):
-            yield from self._wide()
-        else:
-            yield from self._utf8()
-
-    def _wide(self) -> Iterator[str]:
-        dec = codecs.getincrementaldecoder(self.encoding)(errors="replace")
-        for raw in self._raw():
-            yield dec.decode(raw)
-        # What is left: as decode() does, a trailing partial code unit is dropped and what
-        # remains (a lone surrogate) is replaced.
-        rest = dec.getstate()[0]
-        rest = rest[: len(rest) - len(rest) % wide_unit(self.encoding)]
-        if rest:
-            yield rest.decode(self.encoding, errors="replace")
-
-    def _utf8(self) -> Iterator[str]:
-        dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        # A replaced byte shows as one more U+FFFD in the text than the bytes spelled out.
-        spelled = decoded = 0
-        carry = b""
-        for raw in self._raw():
+    def next_text(self) -> str | None:
+        """The next chunk's text, "" when it decoded to nothing yet, None at the end."""
+        if self._done:
+            return None
+        raw = self._next_raw()
+        if raw is None:
+            self._done = True
+            return self._finish()
+        if self._dec is None:
+            return raw.decode("latin-1")
+        if self.encoding == "utf-8":
             # in this chunk, and across its start (two bytes before, one or two after)
-            spelled += raw.count(_REPLACEMENT_UTF8) + (carry + raw[:2]).count(_REPLACEMENT_UTF8)
-            carry = (carry + raw)[-2:]
-            text = dec.decode(raw)
-            decoded += text.count(_REPLACEMENT)
-            yield text
-        text = dec.decode(b"", final=True)
-        decoded += text.count(_REPLACEMENT)
-        self.invalid = self.encoding == "utf-8" and decoded > spelled
-        if text:
-            yield text
+            self._spelled += raw.count(_REPLACEMENT_UTF8)
+            self._spelled += (self._carry + raw[:2]).count(_REPLACEMENT_UTF8)
+            self._carry = (self._carry + raw[-2:])[-2:]
+        text: str = self._dec.decode(raw)
+        del raw
+        self._decoded += text.count(_REPLACEMENT)
+        return text
+
+    def _finish(self) -> str | None:
+        if self._dec is None:
+            return None
+        if self.encoding.startswith(("utf-16", "utf-32")):
+            # As decode() does: a trailing partial code unit is dropped, and what remains (a
+            # lone surrogate) is replaced.
+            rest: bytes = self._dec.getstate()[0]
+            rest = rest[: len(rest) - len(rest) % wide_unit(self.encoding)]
+            return rest.decode(self.encoding, errors="replace") if rest else None
+        text: str = self._dec.decode(b"", final=True)
+        self._decoded += text.count(_REPLACEMENT)
+        self.invalid = self.encoding == "utf-8" and self._decoded > self._spelled
+        return text or None
