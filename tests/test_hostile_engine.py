@@ -207,7 +207,7 @@ def _document(draw: st.DrawFn) -> str:
     return nl.join(lines) + nl
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(_document(), st.sampled_from(sorted(_ENCODINGS)), st.integers(2048, 6000))
 def test_windows_find_what_the_whole_file_holds(text: str, encoding: str, chunk: int) -> None:
     data = _ENCODINGS[encoding](text)
