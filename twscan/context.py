@@ -427,9 +427,12 @@ class Judge:
         if kind is None:
             return None
         lo, hi = self._char_range(lo_line, hi_line, start)
-        for s, _e in self.ids.get(kind, ()):
-            if lo <= s < hi:
-                return s
+        spans = self.ids.get(kind, ())
+        # The first id at or after lo (sorted spans): bisected, since every candidate of a CSV
+        # export with thousands of SIDs asks.
+        i = bisect.bisect_left(spans, (lo, -1))
+        if i < len(spans) and spans[i][0] < hi:
+            return spans[i][0]
         return None
 
     def _window_has_vendor(self, lo_line: int, hi_line: int, start: int) -> bool:

@@ -9,6 +9,8 @@ of a small text or on windows around keyword hits in a large one.
 
 from __future__ import annotations
 
+import bisect
+import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -19,7 +21,7 @@ from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
 from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
-from twscan.textdecode import decode, is_binary, sniff_utf16
+from twscan.textdecode import decode, decode_as, is_binary, sniff_wide
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -36,6 +38,8 @@ _B64_EDGE = "+/-"
 _B64_EDGE_BYTES = (b"+", b"/", b"-")
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _PAIR_KIND = "credential-pair"
+_GC_PAUSE_BYTES = 1 << 20
+_PATTERN = Verdict(True, 3, "pattern")  # frozen: one for every id a file holds
 
 
 class _Raw:
@@ -121,8 +125,31 @@ class Detector:
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_bytes(self, data: bytes | memoryview, path: str) -> list[Finding]:
+        with _GcPause(len(data)):
+            return self._scan_bytes(data, path)
+
+    def scan_window(self, text: str, path: str, encoding: str, parts: Parts) -> None:
+        """One window of a large file (see :mod:`twscan.sources.chunked`), decoded by the caller
+        as the whole file is (``encoding`` as :func:`twscan.textdecode.decode` names it): its
+        findings go to ``parts``, ids and secrets unpaired, so that pairs are made once over
+        the whole file."""
+        with _GcPause(len(text)):
+            if encoding.startswith(("utf-16", "utf-32")):
+                self.scan_text(text, path, encoding=encoding, parts=parts)  # as scan_bytes: no gate
+                return
+            data = text.encode("latin-1" if encoding == "binary" else "utf-8")
+            self._scan_bytes(data, path, encoding, parts)
+
+    def _scan_bytes(
+        self,
+        data: bytes | memoryview,
+        path: str,
+        decoding: str | None = None,
+        parts: Parts | None = None,
+    ) -> list[Finding]:
+        """``decoding`` (a window's: "binary", "utf-8-sig" or "utf-8") replaces the sniffing."""
         gate: GateResult | None = None
-        if sniff_utf16(data) is None:
+        if decoding is not None or sniff_wide(data) is None:
             gate = self.gate.check(data)
             if not gate.any:
                 return []
@@ -130,11 +157,12 @@ class Detector:
             data = data.tobytes()  # a view into a reader's buffer, worth a closer look
         values = text_values = True
         if gate is not None:
-            values, text_values = self._value_flags(gate, data, is_binary(data))
+            binary = is_binary(data) if decoding is None else decoding == "binary"
+            values, text_values = self._value_flags(gate, data, binary)
             layered = bool(gate.keywords) and (gate.escaped or text_values)
             if not (gate.rules or gate.encoded or values or layered):
                 return []  # keywords, no value: decoding the text would find nothing
-        d = decode(data)
+        d = decode(data) if decoding is None else decode_as(data, decoding)
         enc = d.encoding if d.encoding != "utf-8" else None
         b64_near = None
         if gate is not None and gate.encoded and (d.encoding == "binary" or d.text.isascii()):
@@ -147,6 +175,7 @@ class Detector:
             values=values,
             text_values=text_values,
             b64_near=b64_near,
+            parts=parts,
         )
 
     def _value_flags(self, gate: GateResult, data: bytes, binary: bool) -> tuple[bool, bool]:
@@ -170,14 +199,18 @@ class Detector:
         values: bool = True,
         text_values: bool = True,
         b64_near: list[int] | None = None,
+        parts: Parts | None = None,
     ) -> list[Finding]:
         """``gate``, when the caller already has one for these bytes, skips ruled-out rules;
         ``values`` False says no contextual rule can find a value here, ``text_values`` False
         that none stands apart as in text (see :meth:`_holds_value`); ``b64_near`` where the
         gate saw encoded signatures; ``depth`` counts the decoding layers this text already
-        sits under."""
+        sits under; ``parts``, when given, receives the findings of the text (the plain ones
+        unpaired) and what is returned is not meant for use."""
         low: list[str] = []  # the lower-cased text, made once if needed (see _lowered)
-        findings = self._scan_plain(text, path, encoding, gate, values, low)
+        findings = self._scan_plain(text, path, encoding, gate, values, low, parts is None)
+        if parts is not None:
+            parts.halves.extend(findings)
         if depth < self.max_decode_depth:
             # URL and JSON escapes change a text only where they hide a letter or digit or sit
             # next to a value; base64 only where the gate saw an encoded signature.
@@ -191,7 +224,9 @@ class Detector:
                 keys = sorted(o for offsets in hits.values() for o in offsets)
             found = layers.find_layers(text, plain, b64, b64_near, keys) if plain or b64 else []
             if found:
-                findings = self._merge_decoded(text, path, encoding, depth, found, findings)
+                if parts is not None:  # the decoded layers are merged with the pairs, as below
+                    findings = pair_and_dedupe(self.pairs, [_clone(f) for f in findings])
+                findings = self._merge_decoded(text, path, encoding, depth, found, findings, parts)
         return findings
 
     def _scan_plain(
@@ -202,6 +237,7 @@ class Detector:
         gate: GateResult | None,
         values: bool,
         low: list[str],
+        pair: bool = True,
     ) -> list[Finding]:
         binary = encoding == "binary"
         ids: dict[str, list[tuple[int, int]]] = {}
@@ -217,7 +253,7 @@ class Detector:
                 secret = m.group(rule.secret_group)
                 if not self._plausible(rule, secret):
                     continue  # test fixtures repeat the same placeholder SID thousands of times
-                verdict = Verdict(True, 3, "pattern")
+                verdict = _PATTERN
                 if rule.check:
                     checked = run_check(rule.check, secret)
                     if checked is None:
@@ -238,7 +274,7 @@ class Detector:
         if not raws:
             return []
         judge_lines = Judge(text, self.ruleset.vocabulary, ids)
-        return self._findings(raws, judge_lines, path, encoding)
+        return self._findings(raws, judge_lines, path, encoding, pair)
 
     def _merge_decoded(
         self,
@@ -248,8 +284,10 @@ class Detector:
         depth: int,
         found: list[layers.Layer],
         findings: list[Finding],
+        parts: Parts | None = None,
     ) -> list[Finding]:
-        """Scan the text with decoded spans in place; keep what only decoding revealed."""
+        """Scan the text with decoded spans in place; keep what only decoding revealed (also
+        in ``parts``, when given)."""
         spliced = layers.Spliced(text, found)
         # The spliced copy passes the same gate as a file would: a megabyte of text with one
         # decoded string is not searched whole for base64 again.
@@ -286,6 +324,8 @@ class Detector:
             added.append(f)
         if not added:
             return findings
+        if parts is not None:
+            parts.layered.extend(added)
         return sorted(drop_covered_halves(findings + added), key=lambda f: f.offset)
 
     def _holds_value(self, data: bytes) -> bool:
@@ -334,6 +374,7 @@ class Detector:
         """
         class_runs = _ClassRuns(text)
         values: dict[str, list[tuple[int, int]]] = {}
+        in_ids = _IdCover(ids) if binary else None
         for rule in self.contextual:
             runs = class_runs.get(rule, text)
             if binary and runs is not None and self._values_gated:
@@ -343,6 +384,24 @@ class Detector:
                 matches: Iterable[re.Match[str] | None] = (
                     rule.pattern.match(text, st, hi) for st, hi in _run_starts(text, runs)
                 )
+            elif not binary:
+                # Text, the common case: one finditer per run, no generators in between (a CSV
+                # export has a hundred thousand runs).
+                spans = [(0, len(text))] if runs is None else runs
+                finditer = rule.pattern.finditer
+                group = rule.secret_group
+                plausible = self._plausible
+                out = values.setdefault(rule.id, [])
+                for lo, hi in spans:
+                    for hit in finditer(text, lo, hi):
+                        s, e = hit.span(group)
+                        if s < 0 or (rule.boundary and not _bounded(text, s, e, rule)):
+                            continue
+                        if plausible(rule, hit.group(group)):
+                            out.append((s, e))
+                if not out:
+                    del values[rule.id]
+                continue
             else:
                 matches = (
                     m
@@ -355,7 +414,7 @@ class Detector:
                 s, e = m.span(rule.secret_group)
                 if s < 0 or (rule.boundary and not _bounded(text, s, e, rule, binary)):
                     continue
-                if binary and _inside_id(ids, s):
+                if in_ids is not None and s in in_ids:
                     continue  # the hex body of a SID glued to its name
                 if self._plausible(rule, m.group(rule.secret_group)):
                     values.setdefault(rule.id, []).append((s, e))
@@ -428,9 +487,12 @@ class Detector:
         return _windows(len(text), reach)
 
     def _findings(
-        self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None
+        self, raws: list[_Raw], judge: Judge, path: str, encoding: str | None, pair: bool = True
     ) -> list[Finding]:
+        """``pair`` False: every place apart, ids and secrets unpaired (a secret's anchor, the
+        offset of the id of its construct, in ``extra["_anchor"]``)."""
         findings: list[Finding] = []
+        ignores = _IGNORE in judge.text  # one search, not one per finding's line
         for r in sorted(raws, key=lambda r: r.start):
             line, col = _line_col(judge, r.start)
             eline, ecol = _line_col(judge, r.end)
@@ -458,45 +520,121 @@ class Detector:
                     findings[-1].severity = r.checked.severity
             if r.verdict.anchor is not None:
                 findings[-1].extra["_anchor"] = r.verdict.anchor
-            if _inline_ignored(judge, line - 1):
+            if ignores and _inline_ignored(judge, line - 1):
                 findings[-1].extra["ignored"] = "inline"
-        findings = self._pair(findings)
-        return dedupe(findings)
-
-    def _pair(self, findings: list[Finding]) -> list[Finding]:
-        if not self.pairs:
-            return findings
-        out: list[Finding] = []
-        consumed_ids: set[tuple[str, str]] = set()
-        by_kind: dict[str, list[Finding]] = {}
-        for f in findings:
-            by_kind.setdefault(f.kind, []).append(f)
-        paired: set[int] = set()
-        for pr in self.pairs:
-            idf = by_kind.get(pr.id_kind, [])
-            if not idf:
-                continue
-            for f in by_kind.get(pr.secret_kind, []):
-                anchor = f.extra.get("_anchor")
-                partner = next((i for i in idf if i.offset == anchor), None)
-                if partner is None:
-                    partner = _nearest(idf, f.offset)
-                paired.add(id(f))
-                consumed_ids.add((partner.rule, partner.secret))
-                out.append(_pair_finding(pr, f, partner))
-        for f in findings:
-            if id(f) in paired or (f.rule, f.secret) in consumed_ids:
-                continue
-            out.append(f)
-        for f in out:
-            f.extra.pop("_anchor", None)
-        out.sort(key=lambda f: f.offset)
-        return out
+        return pair_and_dedupe(self.pairs, findings) if pair else findings
 
 
-def _nearest(ids: list[Finding], offset: int) -> Finding:
-    """The id closest to the secret, the one before it on a tie (``SID=…`` then ``TOKEN=…``)."""
-    return min(ids, key=lambda i: (abs(i.offset - offset), i.offset > offset))
+class Parts:
+    """What a window of a large file holds: the plain findings, each place apart and ids
+    unpaired (``halves``), and what only decoding revealed, paired (``layered``)."""
+
+    __slots__ = ("halves", "layered")
+
+    def __init__(self) -> None:
+        self.halves: list[Finding] = []
+        self.layered: list[Finding] = []
+
+
+class _GcPause:
+    """No garbage collection while a large text is scanned.
+
+    A text can hold a hundred thousand credentials: the objects made for them (none in a
+    reference cycle) would set off a collection every few hundred, each looking again at every
+    object still alive.
+    """
+
+    __slots__ = ("_paused",)
+
+    def __init__(self, size: int):
+        self._paused = size >= _GC_PAUSE_BYTES and gc.isenabled()
+
+    def __enter__(self) -> None:
+        if self._paused:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._paused:
+            gc.enable()
+
+
+def _clone(f: Finding) -> Finding:
+    return f.replace(extra=dict(f.extra))
+
+
+def pair_and_dedupe(pairs: Sequence[PairRule], findings: list[Finding]) -> list[Finding]:
+    """The findings of a text as reported: pairs made (findings sorted by offset), then one
+    finding per value (see :func:`dedupe`)."""
+    return dedupe(pair_findings(pairs, findings))
+
+
+def pair_findings(pairs: Sequence[PairRule], findings: list[Finding]) -> list[Finding]:
+    """Join each token or secret to its id: the SID of its construct (its anchor) when there is
+    one, else the nearest, the one before it on a tie (``SID=…`` then ``TOKEN=…``).
+
+    Near-linear: a CSV export holds tens of thousands of pairs, and looking through every id
+    for every secret made such a file take minutes. Ids are indexed once per kind, anchors
+    by offset and the nearest by bisection over sorted offsets.
+    """
+    if not pairs:
+        return findings
+    out: list[Finding] = []
+    consumed_ids: set[tuple[str, str]] = set()
+    by_kind: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_kind.setdefault(f.kind, []).append(f)
+    indexes: dict[str, _IdIndex] = {}
+    paired: set[int] = set()
+    for pr in pairs:
+        idf = by_kind.get(pr.id_kind, [])
+        if not idf:
+            continue
+        index = indexes.get(pr.id_kind)
+        if index is None:
+            index = indexes[pr.id_kind] = _IdIndex(idf)
+        for f in by_kind.get(pr.secret_kind, []):
+            anchor = f.extra.get("_anchor")
+            partner = index.at(anchor) if isinstance(anchor, int) else None
+            if partner is None:
+                partner = index.nearest(f.offset)
+            paired.add(id(f))
+            consumed_ids.add((partner.rule, partner.secret))
+            out.append(_pair_finding(pr, f, partner))
+    for f in findings:
+        if id(f) in paired or (f.rule, f.secret) in consumed_ids:
+            continue
+        out.append(f)
+    for f in out:
+        f.extra.pop("_anchor", None)
+    out.sort(key=lambda f: f.offset)
+    return out
+
+
+class _IdIndex:
+    """The ids of one kind by offset. Where several ids share an offset, the first in the
+    findings' order stands for it, as a scan of the list in order would pick it."""
+
+    __slots__ = ("_first", "_offsets", "_ids")
+
+    def __init__(self, ids: list[Finding]):
+        self._first: dict[int, Finding] = {}
+        for i in ids:
+            self._first.setdefault(i.offset, i)
+        self._offsets = sorted(self._first)
+        self._ids = [self._first[o] for o in self._offsets]
+
+    def at(self, offset: int) -> Finding | None:
+        return self._first.get(offset)
+
+    def nearest(self, offset: int) -> Finding:
+        """The id closest to ``offset``, the one before it on a tie."""
+        offs = self._offsets
+        j = bisect.bisect_left(offs, offset)
+        if j < len(offs) and (offs[j] == offset or j == 0):
+            return self._ids[j]
+        if j == len(offs) or offset - offs[j - 1] <= offs[j] - offset:
+            return self._ids[j - 1]
+        return self._ids[j]
 
 
 def _pair_finding(pr: PairRule, secret: Finding, ident: Finding) -> Finding:
@@ -646,18 +784,23 @@ def _bounded(text: str, s: int, e: int, rule: Rule, binary: bool = False) -> boo
     """
     if binary:
         return _bounded_binary(text, s, e, rule)
-    if e < len(text) and _is_alnum(text[e]):
+    # One-character slices ('' at either end of the text), no helper calls: every id and
+    # candidate of a file comes through here.
+    after = text[e : e + 1]
+    if after.isalnum() and after.isascii():
         return False
-    if s > 0 and _is_alnum(text[s - 1]):
-        escape = s >= 2 and text[s - 2] == "\\" and text[s - 1] in "nrt"
+    before = text[s - 1 : s] if s > 0 else ""
+    if before.isalnum() and before.isascii():
+        escape = s >= 2 and text[s - 2] == "\\" and before in "nrt"
         percent = s >= 3 and text[s - 3] == "%" and all(c in _HEX for c in text[s - 2 : s])
         ok = escape or percent
         if not ok:
             return False
+    if rule.context is None:
+        return True
     # A run inside base64, or glued by a dash (``key-…``, ``…-us14``), is part of a larger
     # value, not a token of its own.
-    in_b64 = (s > 0 and text[s - 1] in _B64_EDGE) or (e < len(text) and text[e] in _B64_EDGE)
-    return not (rule.context is not None and in_b64)
+    return not ((before and before in _B64_EDGE) or (after and after in _B64_EDGE))
 
 
 _CLASS_RUN = re.compile(r"\[([0-9A-Za-z-]+)\]\{(\d+)\}")
@@ -762,8 +905,27 @@ def _candidates(
         pos = m.start() + 1
 
 
-def _inside_id(ids: dict[str, list[tuple[int, int]]], pos: int) -> bool:
-    return any(a <= pos < b for spans in ids.values() for a, b in spans)
+class _IdCover:
+    """Where the ids of a text lie, as disjoint sorted spans: whether a position is inside one
+    is a bisection, not a look at every id (a binary file may hold thousands)."""
+
+    __slots__ = ("_starts", "_ends")
+
+    def __init__(self, ids: dict[str, list[tuple[int, int]]]):
+        merged: list[list[int]] = []
+        for a, b in sorted(span for spans in ids.values() for span in spans):
+            if a >= b:
+                continue  # empty: contains no position
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self._starts = [a for a, _ in merged]
+        self._ends = [b for _, b in merged]
+
+    def __contains__(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        return i >= 0 and pos < self._ends[i]
 
 
 _NAME_ENDS = ("token", "secret", "password", "passwd", "pwd", "sid", "key")
@@ -823,4 +985,6 @@ def _glued_name(text: str, s: int) -> bool:
 
 
 def _mixed(value: str) -> bool:
+    if value.isascii():  # an ASCII letter is upper (lower) exactly when lower() (upper()) moves it
+        return value.lower() != value and value.upper() != value
     return any(c.isupper() for c in value) and any(c.islower() for c in value)

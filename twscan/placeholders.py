@@ -26,11 +26,14 @@ def is_placeholder(value: str) -> bool:
     elif value.startswith("SG."):
         body = value[3:].replace(".", "")
     low = body.lower()
-    if len(set(low)) < min(8, max(2, len(low) // 4)):
+    chars = set(low)
+    if len(chars) < min(8, max(2, len(low) // 4)):
         return True
     if _periodic(low, 8) or _ascending_run(low) >= 8:
         return True
-    if any(w in low for w in _WORDS) and not _is_hex(low):
+    # Every SID and token of a file comes through here (a CSV export: a hundred thousand), so
+    # each test is a few C calls; hex rules out the words without looking for them.
+    if not chars <= _HEX_CHARS and any(w in low for w in _WORDS):
         return True
     return _alternating(low) or _identifier(body)
 
@@ -66,14 +69,24 @@ def _camel_words(value: str) -> bool:
     return len(words) >= 2 and all(len(w) >= 2 for w in words)
 
 
-def _is_hex(s: str) -> bool:
-    return all(c in "0123456789abcdef" for c in s)
+_HEX_CHARS = frozenset("0123456789abcdef")
 
 
 def _periodic(s: str, max_period: int) -> bool:
-    """``deadbeefdeadbeef…`` and ``abc123abc123…``; a period of up to 16 catches hex counters."""
+    """``deadbeefdeadbeef…`` and ``abc123abc123…``; a period of up to 16 catches hex counters.
+
+    Only a period at which the first character comes back can hold (``str.find`` finds those,
+    about one in sixteen for hex), so few of the sixteen slices are compared.
+    """
     n = len(s)
-    return any(s[p:] == s[: n - p] for p in range(1, min(max(max_period, 16), n // 2) + 1))
+    hi = min(max(max_period, 16), n // 2) + 1
+    first = s[:1]
+    p = s.find(first, 1, hi) if first else -1
+    while p > 0:
+        if s[p:] == s[: n - p]:
+            return True
+        p = s.find(first, p + 1, hi)
+    return False
 
 
 def _runs(alphabet: str, n: int) -> tuple[str, ...]:
@@ -85,14 +98,47 @@ def _runs(alphabet: str, n: int) -> tuple[str, ...]:
 _SEQ_RUNS = _runs(_SEQ, 8) + _runs("1234567890", 8)
 
 
+# Each character of the sequence mapped to the one after it (and before it) in the sequence;
+# any other byte to 0xFF, which no ASCII character equals.
+_NEXT = bytes(
+    ord(_SEQ[_SEQ.index(chr(b)) + 1]) if chr(b) in _SEQ[:-1] else 0xFF for b in range(256)
+)
+_PREV = bytes(ord(_SEQ[_SEQ.index(chr(b)) - 1]) if chr(b) in _SEQ[1:] else 0xFF for b in range(256))
+_SEVEN = bytes(7)
+
+
 def _ascending_run(s: str) -> int:
-    """8 when the value holds a run of eight consecutive characters, else 1 (a fast test)."""
-    return 8 if any(r in s for r in _SEQ_RUNS) else 1
+    """8 when the value holds a run of eight consecutive characters, else 1 (a fast test).
+
+    For ASCII: each byte is compared with the successor (predecessor) of the one before it in
+    one XOR of the two as integers; seven equal bytes in a row are a run of eight.
+    """
+    if len(s) < 8:
+        return 1
+    if not s.isascii():
+        return 8 if any(r in s for r in _SEQ_RUNS) else 1
+    if "34567890" in s or "09876543" in s:  # the runs that wrap 9 to 0
+        return 8
+    b = s.encode("ascii")
+    head, tail = b[:-1], int.from_bytes(b[1:], "big")
+    n = len(head)
+    for table in (_NEXT, _PREV):
+        diff = int.from_bytes(head.translate(table), "big") ^ tail
+        if _SEVEN in diff.to_bytes(n, "big"):
+            return 8
+    return 1
+
+
+_ALTERNATING: list[re.Pattern[str]] = []
 
 
 def _alternating(s: str) -> bool:
     """``a1b2c3d4…``: strictly alternating letters and digits over the whole value."""
     if len(s) < 16:
         return False
+    if s.isascii():  # an ASCII digit is 0-9: one regex match instead of a loop
+        if not _ALTERNATING:
+            _ALTERNATING.append(re.compile(r"[0-9]?(?:[^0-9][0-9])*[^0-9]?"))
+        return _ALTERNATING[0].fullmatch(s) is not None
     kinds = [c.isdigit() for c in s]
     return all(kinds[i] != kinds[i + 1] for i in range(len(kinds) - 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Iterator
 
@@ -51,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
     summary = ScanSummary()
     findings: list[Finding] = []
     if "-" in args.paths:
-        data = files.read_stdin()
-        findings.extend(detector.scan_bytes(data, "-"))
+        found, nbytes = _scan_stdin(detector)
+        findings.extend(found)
         summary.files_scanned += 1
-        summary.bytes_scanned += len(data)
+        summary.bytes_scanned += nbytes
     summary.skipped.extend((display_name(p), why) for p, why in walk.skipped)
     for item_findings, nbytes, err in scan_items(detector, walk.items, args.jobs):
         if err is not None:
@@ -67,6 +68,17 @@ def run(args: argparse.Namespace) -> int:
         summary.notes.append(f"{n_excluded} file(s) excluded by the configuration's exclude globs")
     summary.duration_s = time.perf_counter() - t0
     return emit(findings, summary, args, detector)
+
+
+def _scan_stdin(detector: Detector) -> tuple[list[Finding], int]:
+    """Small input in memory, as a file; more than a large file's threshold in windows, as
+    a large file (a pipe can carry gigabytes)."""
+    head = files.read_stdin(chunked.THRESHOLD + 1)
+    if len(head) <= chunked.THRESHOLD:
+        return detector.scan_bytes(head, "-"), len(head)
+    stream = chunked.Prefixed(head, sys.stdin.buffer)
+    del head  # the stream gives it up as it reads
+    return chunked.scan_stream(detector, stream, "-")
 
 
 def _exclude(walk: files.Walk, pol: Policy) -> int:

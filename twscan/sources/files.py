@@ -83,8 +83,9 @@ def read(item: FileItem) -> bytes:
         return f.read()
 
 
-def read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+def read_stdin(limit: int = -1) -> bytes:
+    """At most ``limit`` bytes (all with -1): a caller that finds more streams the rest."""
+    return sys.stdin.buffer.read(limit)
 
 
 def _git_ignored(root: str) -> set[str] | None:
