@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,20 @@ def test_an_unreadable_file_found_while_walking_is_listed_not_fatal(
     assert main(["scan", str(tmp_path), "-f", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [e["reason"] for e in doc["summary"]["skipped"]] == ["unreadable: Permission denied"]
+
+
+def test_a_named_directory_that_cannot_be_listed_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As root every directory lists, so os.walk's report of the failure is simulated."""
+    d = str(tmp_path / "locked")
+    os.mkdir(d)
+
+    def walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[object]:
+        onerror(PermissionError(13, "Permission denied", top))
+        return iter(())
+
+    monkeypatch.setattr(files.os, "walk", walk)
+    assert main(["scan", d]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"twscan: error: could not scan {d}: unreadable: Permission denied"]

@@ -63,6 +63,8 @@ def walk(paths: list[str], *, max_size: int = DEFAULT_MAX_SIZE, gitignore: bool 
                 skipped[before:] = [
                     s for s in skipped[before:] if os.path.relpath(s[0], arg) not in ignored
                 ]
+            # The named directory itself could not be listed: nothing of it was looked at.
+            out.failed.extend(s for s in skipped[before:] if s[0] == arg)
         else:
             out.named.add(arg)
             if _add(arg, items, skipped, max_size):
