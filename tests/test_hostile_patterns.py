@@ -218,3 +218,33 @@ def test_glob_translation_matches_the_reference(
     glob = lead + "/".join(comps)
     p = "/".join(path)
     assert PathGlobs.compile([glob]).match(p) == reference(glob, p), (glob, p)
+
+
+# --- the bounded stand-in answers as re does ------------------------------------------------
+
+_PATTERNS = [
+    "acme_[0-9a-f]{4}", "[ab]{2,3}", "(?<![a-z])b+", "a(?=b)", r"(a)\1", r"\bab\b",
+    "(?P<v>a+)b", "a|ab", "b*a", r"a\Z", "^a", "a$",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_PATTERNS),
+    st.text("ab_cme0f \n", max_size=30),
+    st.integers(0, 5),
+    st.integers(0, 40),
+)
+def test_bounded_pattern_finds_what_re_finds(pattern: str, text: str, pos: int, end: int) -> None:
+    import re
+
+    from twscan.userpattern import bounded
+
+    b, r = bounded(pattern, "test"), re.compile(pattern)
+    assert [m.span() for m in b.finditer(text, pos, end)] == [
+        m.span() for m in r.finditer(text, pos, end)
+    ]
+    for op in ("search", "match", "fullmatch"):
+        got, want = getattr(b, op)(text, pos, end), getattr(r, op)(text, pos, end)
+        assert (got and got.span()) == (want and want.span()), op
+    assert (b.pattern, b.groups, b.groupindex) == (r.pattern, r.groups, r.groupindex)
