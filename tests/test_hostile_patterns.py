@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -198,7 +199,7 @@ def reference(glob: str, path: str) -> bool:
     if "/" not in g:
         parts = ["**", *parts]
     parts = [p for i, p in enumerate(parts) if not (p == "**" and i and parts[i - 1] == "**")]
-    parts = [p if p == "**" else p.replace("**", "*") for p in parts]
+    parts = [p if p == "**" else re.sub(r"\*+", "*", p) for p in parts]  # "***" is a "*"
     comps = path.split("/")
     return any(_ref_path(parts, comps[:n]) for n in range(1, len(comps) + 1))
 
@@ -236,8 +237,6 @@ _PATTERNS = [
     st.integers(0, 40),
 )
 def test_bounded_pattern_finds_what_re_finds(pattern: str, text: str, pos: int, end: int) -> None:
-    import re
-
     from twscan.userpattern import bounded
 
     b, r = bounded(pattern, "test"), re.compile(pattern)
