@@ -236,8 +236,12 @@ def _str_list(data: dict[str, object], key: str, where: str) -> list[str]:
 
 
 def _regex(pattern: str, where: str) -> re.Pattern[str]:
+    """A user's pattern, run on every finding's value: time-limited (twscan.userpattern), so
+    ``(a+)+$`` stops the run with an error naming ``allowlist[i]`` instead of hanging it."""
+    from twscan.userpattern import bounded  # only with an allowlist
+
     try:
-        return re.compile(pattern)
+        return bounded(pattern, where)
     except re.error as e:
         # The pattern may be a literal secret: name the position, never echo the value.
         raise TwscanError(f"{where}: invalid pattern (at position {e.pos}): {e.msg}") from None

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import AnyStr
 
 from twscan import __version__, usercache
 from twscan.errors import TwscanError
@@ -248,6 +249,13 @@ def _load_text(src: RulesText) -> RuleSet:
     return parse_ruleset(data, str(src.path))
 
 
+def _trusted(path: Path | str) -> bool:
+    """Only the shipped rules run on ``re`` unbounded: they are reviewed and on the hot path.
+    Every other file's patterns are the user's, run with a time limit (twscan.userpattern)."""
+    here = os.path.dirname(os.path.abspath(path))
+    return here == os.path.abspath(builtin_rules_dir())
+
+
 def load_file(path: Path) -> RuleSet:
     """The rules of one TOML file, validated.
 
@@ -307,7 +315,13 @@ def _cache_name(key: usercache.Key) -> str:
     return f"rules-{binascii.crc32(where):08x}.marshal"
 
 
-def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
+def parse_ruleset(
+    data: dict[str, object], source: str, trusted: bool | None = None
+) -> RuleSet:
+    """``trusted``: whether the patterns may run on ``re`` without a time limit; by default
+    only those of the shipped rules files."""
+    if trusted is None:
+        trusted = _trusted(source)
     _check_keys(data, _TOP_KEYS, source)
     rs = RuleSet(files=[source])
     vocab = data.get("vocabulary", {})
@@ -320,7 +334,7 @@ def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
         vendor={w.lower() for w in _str_list(vocab, "vendor", source)},
     )
     for i, raw in enumerate(_table_list(data, "rules", source)):
-        rs.rules.append(_parse_rule(raw, f"{source} rules[{i}]", source))
+        rs.rules.append(_parse_rule(raw, f"{source} rules[{i}]", source, trusted))
     for i, raw in enumerate(_table_list(data, "pairs", source)):
         where = f"{source} pairs[{i}]"
         _check_keys(raw, _PAIR_KEYS, where)
@@ -341,17 +355,19 @@ def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
     return rs
 
 
-def _parse_rule(raw: dict[str, object], where: str, source: str) -> Rule:
+def _parse_rule(raw: dict[str, object], where: str, source: str, trusted: bool) -> Rule:
     _check_keys(raw, _RULE_KEYS, where)
     rid = _req_str(raw, "id", where)
     where = f"{source} rule {rid!r}"
     pattern_text = _req_str(raw, "pattern", where)
     try:
-        pattern = re.compile(pattern_text)
+        pattern = _compile(pattern_text, where, trusted)
     except re.error as e:
         raise TwscanError(f"{where}: invalid pattern: {e}") from None
     try:
-        bpattern: re.Pattern[bytes] | None = re.compile(pattern_text.encode("ascii"))
+        bpattern: re.Pattern[bytes] | None = _compile(
+            pattern_text.encode("ascii"), where, trusted
+        )
     except (UnicodeEncodeError, re.error):
         bpattern = None
     group = raw.get("secret-group", 0)
@@ -376,10 +392,21 @@ def _parse_rule(raw: dict[str, object], where: str, source: str) -> Rule:
         keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
         examples=tuple(_str_list(raw, "examples", where)),
         counter_examples=tuple(_str_list(raw, "counter-examples", where)),
-        context=_parse_context(raw.get("context"), where),
+        context=_parse_context(raw.get("context"), where, trusted),
         check=_check_name(raw.get("check"), where),
         source=source,
     )
+
+
+def _compile(text: AnyStr, where: str, trusted: bool) -> re.Pattern[AnyStr]:
+    """``re`` for the shipped rules; a time-limited stand-in for a user's (``where`` names
+    it in the error if it runs out of time). Imported only for a user's: not on a commit's
+    path without one."""
+    if trusted:
+        return re.compile(text)
+    from twscan.userpattern import bounded
+
+    return bounded(text, where)
 
 
 def _check_name(raw: object, where: str) -> str | None:
@@ -393,15 +420,15 @@ def _check_name(raw: object, where: str) -> str | None:
     return raw
 
 
-def _parse_context(raw: object, where: str) -> ContextSpec | None:
+def _parse_context(raw: object, where: str, trusted: bool) -> ContextSpec | None:
     if raw is None:
         return None
     where = f"{where} [context]"
     if not isinstance(raw, dict):
         raise TwscanError(f"{where}: must be a table")
     _check_keys(raw, _CONTEXT_KEYS, where)
-    names = _patterns(raw, "key-names", where)
-    deny = _patterns(raw, "deny-names", where)
+    names = _patterns(raw, "key-names", where, trusted)
+    deny = _patterns(raw, "deny-names", where, trusted)
     anchor = raw.get("anchor-kind")
     if anchor is not None and not isinstance(anchor, str):
         raise TwscanError(f"{where}: anchor-kind must be a string")
@@ -413,11 +440,13 @@ def _parse_context(raw: object, where: str) -> ContextSpec | None:
     )
 
 
-def _patterns(raw: dict[str, object], key: str, where: str) -> tuple[re.Pattern[str], ...]:
+def _patterns(
+    raw: dict[str, object], key: str, where: str, trusted: bool
+) -> tuple[re.Pattern[str], ...]:
     out = []
-    for n in _str_list(raw, key, where):
+    for i, n in enumerate(_str_list(raw, key, where)):
         try:
-            out.append(re.compile(n))
+            out.append(_compile(n, f"{where} {key}[{i}]", trusted))
         except re.error as e:
             raise TwscanError(f"{where}: invalid {key} pattern {n!r}: {e}") from None
     return tuple(out)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from twscan.commands.common import add_output_args, emit, load_detector, policy
 from twscan.detect import Detector
+from twscan.errors import TwscanError
 from twscan.model import Finding, ScanSummary
 from twscan.postprocess import Policy, excluded
 from twscan.rules import RulesSource
@@ -57,17 +58,30 @@ def run(args: argparse.Namespace) -> int:
         summary.files_scanned += 1
         summary.bytes_scanned += nbytes
     summary.skipped.extend((display_name(p), why) for p, why in walk.skipped)
+    failed = [f for f in walk.failed if f in walk.skipped]  # not excluded meanwhile
     for item_findings, nbytes, err in scan_items(detector, walk.items, args.jobs):
         if err is not None:
             summary.skipped.append(err)
+            if err[0] in walk.named:
+                failed.append(err)
             continue
         findings.extend(item_findings)
         summary.files_scanned += 1
         summary.bytes_scanned += nbytes
     if n_excluded:
         summary.notes.append(f"{n_excluded} file(s) excluded by the configuration's exclude globs")
+    if failed:
+        summary.notes.append(f"{len(failed)} file(s) named on the command line not scanned")
+        args.quiet = True  # stderr gets one line: the error below
     summary.duration_s = time.perf_counter() - t0
-    return emit(findings, summary, args, detector)
+    rc = emit(findings, summary, args, detector)
+    if failed:
+        # A file asked for by name and not scanned is not a clean file: the report says what
+        # was found elsewhere, the exit code that this run did not do what was asked.
+        path, why = failed[0]
+        more = f" (and {len(failed) - 1} more named file(s))" if len(failed) > 1 else ""
+        raise TwscanError(f"could not scan {files.display_path(path)}: {why}{more}")
+    return rc
 
 
 def _scan_stdin(detector: Detector) -> tuple[list[Finding], int]:

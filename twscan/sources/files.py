@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twscan.errors import TwscanError
 from twscan.safeio import display_name
@@ -32,11 +32,21 @@ class FileItem:
 class Walk:
     items: list[FileItem]
     skipped: list[tuple[str, str]]
+    # Files named on the command line, and those of them that could not be scanned (also in
+    # skipped): the user asked for these by name, so not scanning one fails the run.
+    named: set[str] = field(default_factory=set)
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def walk(paths: list[str], *, max_size: int = DEFAULT_MAX_SIZE, gitignore: bool = False) -> Walk:
-    items: list[FileItem] = []
-    skipped: list[tuple[str, str]] = []
+    """What to scan. A path named on the command line is followed wherever it leads (a
+    symlink to a directory is walked); symlinks met while walking are not: they are listed
+    as skipped. Their target, when it lies in the tree, is scanned under its own name; when
+    it does not, a cloned repository could otherwise make the scan read (and report on) any
+    file of the machine, or loop. Git stores a symlink as its target's name, not its content,
+    so the git sources see the same."""
+    out = Walk([], [])
+    items, skipped = out.items, out.skipped
     for arg in paths:
         if arg == "-":
             continue
@@ -44,13 +54,22 @@ def walk(paths: list[str], *, max_size: int = DEFAULT_MAX_SIZE, gitignore: bool 
             raise TwscanError(f"no such file or directory: {arg}")
         if os.path.isdir(arg):
             ignored = _git_ignored(arg) if gitignore else None
+            before = len(skipped)
             for p in _walk_dir(arg, skipped):
                 if ignored is not None and os.path.relpath(p, arg) in ignored:
                     continue
                 _add(p, items, skipped, max_size)
+            if ignored:
+                skipped[before:] = [
+                    s for s in skipped[before:] if os.path.relpath(s[0], arg) not in ignored
+                ]
+            # The named directory itself could not be listed: nothing of it was looked at.
+            out.failed.extend(s for s in skipped[before:] if s[0] == arg)
         else:
-            _add(arg, items, skipped, max_size)
-    return Walk(items, skipped)
+            out.named.add(arg)
+            if _add(arg, items, skipped, max_size):
+                out.failed.append(skipped[-1])
+    return out
 
 
 def _walk_dir(root: str, skipped: list[tuple[str, str]]) -> Iterator[str]:
@@ -58,24 +77,48 @@ def _walk_dir(root: str, skipped: list[tuple[str, str]]) -> Iterator[str]:
         skipped.append((str(e.filename), f"unreadable: {e.strerror}"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        kept = []
+        for d in sorted(dirnames):
+            if d in _SKIP_DIRS:
+                continue
+            p = os.path.join(dirpath, d)
+            if os.path.islink(p):  # os.walk lists it with the directories, never enters it
+                skipped.append((p, "symlink to a directory: not followed"))
+            else:
+                kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
-            yield os.path.join(dirpath, name)
+            p = os.path.join(dirpath, name)
+            if os.path.islink(p):
+                skipped.append((p, _symlink_reason(p)))
+            else:
+                yield p
 
 
-def _add(p: str, items: list[FileItem], skipped: list[tuple[str, str]], max_size: int) -> None:
+def _symlink_reason(p: str) -> str:
+    try:
+        regular = stat.S_ISREG(os.stat(p).st_mode)
+    except OSError:  # dangling, or a loop
+        return "symlink to nothing readable: not followed"
+    return "symlink to a file: not followed" if regular else "symlink: not followed"
+
+
+def _add(p: str, items: list[FileItem], skipped: list[tuple[str, str]], max_size: int) -> bool:
+    """Queue one file, or list it as skipped; True when it could not be scanned at all (as
+    opposed to being left out by the size limit)."""
     try:
         st = os.stat(p)
     except OSError as e:
         skipped.append((p, f"unreadable: {e.strerror}"))
-        return
+        return True
     if not stat.S_ISREG(st.st_mode):
         skipped.append((p, "not a regular file"))
-        return
+        return True
     if st.st_size > max_size:
         skipped.append((p, f"larger than the size limit ({st.st_size} > {max_size} bytes)"))
-        return
+        return False
     items.append(FileItem(p, p, st.st_size))
+    return False
 
 
 def read(item: FileItem) -> bytes:
