@@ -9,8 +9,12 @@ what only they need (the files source, the range source) loads on that branch al
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from twscan.commands.common import add_output_args
+
+if TYPE_CHECKING:
+    from twscan.detect import Detector
 
 HELP = "scan what the next commit would add (the index against HEAD)"
 DESCRIPTION = """\
@@ -73,7 +77,7 @@ def _run_files(args: argparse.Namespace) -> int:
     if staged.result is not None:
         findings, summary = staged.result
         return emit(findings, summary, args, detector)
-    return _run_work_tree(args, staged.top)
+    return _run_work_tree(args, staged.top, detector)
 
 
 def _run_range(args: argparse.Namespace, from_ref: str, to_ref: str) -> int:
@@ -101,7 +105,7 @@ def _run_range(args: argparse.Namespace, from_ref: str, to_ref: str) -> int:
     return emit(findings, summary, args, detector)
 
 
-def _run_work_tree(args: argparse.Namespace, top: str) -> int:
+def _run_work_tree(args: argparse.Namespace, top: str, detector: Detector) -> int:
     """No commit to judge the files by: scan what they hold now, as ``twscan scan`` does.
 
     Findings are named by their path in the repository (what excludes and baselines match).
@@ -119,13 +123,14 @@ def _run_work_tree(args: argparse.Namespace, top: str) -> int:
 
     started = time.perf_counter()
     policy(args)  # first: the configuration may set the size limit
-    links = [name for name in args.files if os.path.islink(name)]
+    links = {name for name in args.files if os.path.islink(name)}
     walk = files.walk([n for n in args.files if n not in links], max_size=args.max_file_size)
     items = [files.FileItem(report_name(i.path, top), i.fs_path, i.size) for i in walk.items]
-    detector = load_detector(args, fast_gate=sum(i.size for i in items) >= FAST_GATE_MIN_BYTES)
+    if sum(i.size for i in items) >= FAST_GATE_MIN_BYTES:  # as `twscan scan` decides it
+        detector = load_detector(args, fast_gate=True)
     summary = ScanSummary(skipped=[(report_name(p, top), why) for p, why in walk.skipped])
     findings: list[Finding] = []
-    for name in links:
+    for name in sorted(links):
         target = os.fsencode(os.readlink(name))
         findings.extend(detector.scan_bytes(target, report_name(name, top)))
         summary.files_scanned += 1
