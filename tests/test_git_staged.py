@@ -540,3 +540,16 @@ def test_named_file_that_does_not_exist(repo: Repo) -> None:
     assert proc.returncode == 2
     assert "no-such-file.txt" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_named_files_outside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(token_line())
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    proc = twscan("staged", "--", "a.env", cwd=tmp_path, env=env)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"twscan: error: not a git repository: {tmp_path}"
+    )  # fmt: skip
+    proc = twscan("staged", "--repo", str(tmp_path / "missing"), "a.env", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"twscan: error: no such directory: {tmp_path / 'missing'}"
+    )  # fmt: skip

@@ -89,6 +89,8 @@ def scan_staged_files(
     """
     started = time.perf_counter()
     with git.ObjectReader(cwd=repo) as reader:
+        if not os.path.isdir(repo):
+            staged_changes(repo)  # says so, as the command does without names
         # Started before the diff, so that its git's start-up overlaps the diff's run too.
         proc = git.popen(["rev-parse", "--show-toplevel"], cwd=repo, stderr=subprocess.DEVNULL)
         try:
