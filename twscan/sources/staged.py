@@ -58,6 +58,7 @@ def scan_staged(
     Files over ``max_size`` bytes are not scanned and are listed as skipped in the summary.
     """
     started = time.perf_counter()
+    # The object reader starts now: its git's start-up overlaps the diff's run.
     with git.ObjectReader(cwd=repo) as reader:
         return _scan(scanner, repo, max_size, reader, staged_changes(repo), started)
 
