@@ -553,3 +553,19 @@ def test_named_files_outside_a_repository(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stderr.strip()) == (
         2, f"twscan: error: no such directory: {tmp_path / 'missing'}"
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("option", ["--show-secrets", "--config=lax.toml", "--fail-on=critical"])
+def test_a_file_named_like_an_option_is_refused(repo: Repo, option: str) -> None:
+    """A user's hook `args:` without a final `--`: pre-commit's names follow straight on, and a
+    file named like an option must not become one (print secrets, swap the config)."""
+    tok = token()
+    repo.write("lax.toml", 'exclude = ["**"]\n')
+    repo.stage(option, "x\n")
+    repo.stage("app.env", f"TWILIO_ACCOUNT_SID={sid()}\n" + token_line(tok))
+    proc = twscan("staged", "--no-color", option, "app.env", cwd=repo.path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "put `--` before file names" in proc.stderr
+    assert tok not in proc.stdout + proc.stderr
+    proc = twscan("staged", "--no-color", "--", option, "app.env", cwd=repo.path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -12,6 +12,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from twscan.commands.common import add_output_args
+from twscan.errors import TwscanError
 
 if TYPE_CHECKING:
     from twscan.detect import Detector
@@ -52,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from twscan.commands.common import emit, load_detector
 
+    _refuse_names_read_as_options(args)
     if args.files:
         return _run_files(args)
     from twscan.sources.staged import scan_staged
@@ -59,6 +61,31 @@ def run(args: argparse.Namespace) -> int:
     detector = load_detector(args)
     findings, summary = scan_staged(detector, args.repo, args.max_file_size)
     return emit(findings, summary, args, detector)
+
+
+def _refuse_names_read_as_options(args: argparse.Namespace) -> None:
+    """Stop when a file name before ``--`` was taken for an option.
+
+    pre-commit appends the names after the hook's ``args``; a user's ``args`` without a final
+    ``--`` leave a file called ``--config=x.toml``, ``--fail-on=critical`` or
+    ``--show-secrets`` to be read as that option, which would talk the gate out of failing.
+    Such a name is an existing file, an option almost never is: exit 2 rather than guess.
+    """
+    import os
+
+    from twscan.cli import ARGV
+
+    argv: list[str] | None = getattr(args, ARGV, None)
+    if not argv or "staged" not in argv:
+        return
+    for token in argv[argv.index("staged") + 1 :]:
+        if token == "--":
+            return
+        if token.startswith("-") and token != "-" and os.path.lexists(token):
+            raise TwscanError(
+                f"{token!r} is a file, but stands where options go: put `--` before file "
+                'names (in .pre-commit-config.yaml, end the hook\'s args with "--")'
+            )
 
 
 def _run_files(args: argparse.Namespace) -> int:
