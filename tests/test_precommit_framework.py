@@ -248,3 +248,18 @@ def test_run_from_ref_to_ref_scans_what_the_range_adds(
     proc = pre_commit(*common, "--to-ref", leak, cwd=target.path, env=pc_env)
     assert proc.returncode == 1, output(proc)
     assert "app.env" in output(proc)
+
+
+def test_own_args_without_a_final_separator_cannot_be_turned_off_by_a_file_name(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A user's `args:` replace the hook's `["--"]`; a file named like an option then follows
+    them straight on, and must make the hook fail, not reconfigure it."""
+    target = configured(hook_repo, tmp_path / "target", "args: [--no-color]")
+    target.commit_file("lax.toml", 'exclude = ["**"]\n')
+    target.commit_file("--config=lax.toml", "x\n")
+    target.commit_file("leak.env", token_line())
+    proc = pre_commit("run", "--all-files", cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    assert "Failed" in output(proc)
+    assert 'end the hook\'s args with "--"' in output(proc)
