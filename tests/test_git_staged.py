@@ -6,10 +6,12 @@ command line is installed, on the exit code a commit hook would see (1 blocks, 0
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -335,19 +337,24 @@ def test_hook_path_imports_nothing_heavy(repo: Repo) -> None:
     assert proc.stdout.strip() == ""
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["git-hook", "pre-commit"])
 @pytest.mark.parametrize("secret", [False, True], ids=["clean", "secret"])
-def test_hook_leaves_slow_modules_alone(repo: Repo, tmp_path: Path, secret: bool) -> None:
+def test_hook_leaves_slow_modules_alone(
+    repo: Repo, tmp_path: Path, secret: bool, named: bool
+) -> None:
     """The commit hook's budget is ~25 ms above Python's start-up: modules that cost it
     milliseconds each (dataclasses ~10 ms, tomllib ~5, hashlib ~3, json ~3) load only when a
     run needs them, which a plain commit, clean or refused, never does once the parsed rules
-    are in the cache. A pyproject that does not configure twscan is not parsed either."""
+    are in the cache. A pyproject that does not configure twscan is not parsed either. The
+    same holds when the pre-commit framework names the staged files."""
     repo.write("pyproject.toml", '[project]\nname = "x"\ndependencies = ["twscan>=0.1"]\n')
     repo.stage("app.py", token_line() if secret else "retries = 3\n")
+    argv = ["staged", "--", "app.py"] if named else ["staged"]
     code = (  # what twscan loads (a site-packages .pth may load some of these before it)
         "import sys\n"
         "before = set(sys.modules)\n"
         "from twscan.cli import main\n"
-        "code = main(['staged'])\n"
+        f"code = main({argv!r})\n"
         "slow = ('dataclasses', 'tomllib', 'json', 'hashlib', 'hmac', 'secrets', 'inspect', "
         "'tempfile', 'twscan.baseline')\n"
         "new = [m for m in slow if m in sys.modules and m not in before]\n"
@@ -372,3 +379,193 @@ def test_large_commit_is_streamed(repo: Repo) -> None:
     repo.write("many/file_79.txt", token_line(tok))
     repo.add("many")
     assert_blocks(repo, tok)
+
+
+# --- named files: how the pre-commit framework calls the hook ------------------------------
+
+
+def json_report(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+def files_found(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    return sorted(f["file"] for f in json_report(proc)["findings"])
+
+
+def test_named_files_limit_the_commit_to_them(repo: Repo) -> None:
+    """pre-commit hands the staged files its `exclude:` kept: only those are judged."""
+    repo.stage("app.env", token_line())
+    repo.stage("fixtures/sample.env", token_line())
+    repo.stage("notes.txt", "nothing here\n")
+    proc = twscan("staged", "-f", "json", "--", "app.env", "notes.txt", cwd=repo.path)
+    assert proc.returncode == 1, proc.stderr
+    assert files_found(proc) == ["app.env"]
+    assert json_report(proc)["summary"]["files_scanned"] == 2
+    proc = twscan("staged", "--", "notes.txt", cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = twscan("staged", "-f", "json", "fixtures/sample.env", cwd=repo.path)
+    assert files_found(proc) == ["fixtures/sample.env"]
+    assert twscan("staged", cwd=repo.path).returncode == 1  # no names: the whole index, as ever
+
+
+def test_named_staged_files_keep_the_introduced_verdict(repo: Repo) -> None:
+    """Named or not, a commit is judged by what it adds: old secrets and renames pass."""
+    tok = token()
+    repo.commit_file("settings.py", token_line(tok) + "".join(f"x{i} = {i}\n" for i in range(30)))
+    repo.commit_file("keys.env", token_line())
+    repo.stage("settings.py", repo.read("settings.py") + "y = 2\n")
+    repo.git("mv", "keys.env", "moved keys.env")
+    proc = twscan("staged", "--", "settings.py", "moved keys.env", cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 files" in proc.stderr  # the edited file was read: a rename alone needs no read
+    new = token()
+    repo.stage("settings.py", repo.read("settings.py") + f"BACKUP_{token_line(new)}")
+    proc = twscan("staged", "-f", "json", "--", "settings.py", cwd=repo.path)
+    assert proc.returncode == 1
+    assert [f["line"] for f in json_report(proc)["findings"]] == [33]
+    assert new not in proc.stdout + proc.stderr
+
+
+def test_named_paths_with_spaces_non_ascii_and_a_leading_dash(repo: Repo) -> None:
+    names = ["-rf.env", "docs/réglages de prod ✓.env", "--help"]
+    for name in names:
+        repo.stage(name, token_line())
+    proc = twscan("staged", "-f", "json", "--", *names, cwd=repo.path)
+    assert proc.returncode == 1, proc.stderr
+    assert files_found(proc) == sorted(names)
+    proc = twscan("staged", "-f", "json", "--", names[1], cwd=repo.path)
+    assert files_found(proc) == [names[1]]
+
+
+def test_named_files_relative_to_a_subdirectory(repo: Repo) -> None:
+    """By hand, names are relative to where you are; reports name them from the top."""
+    repo.stage("pkg/inner.env", token_line())
+    repo.stage("inner.env", "clean = 1\n")  # the same name at the top must not stand in for it
+    proc = twscan("staged", "-f", "json", "inner.env", cwd=repo.path / "pkg")
+    assert proc.returncode == 1, proc.stderr
+    assert files_found(proc) == ["pkg/inner.env"]
+
+
+def test_named_files_outside_a_commit_are_scanned_as_they_are(repo: Repo) -> None:
+    """`pre-commit run --files F` / `--all-files`: nothing staged, so the files themselves."""
+    tok = token()
+    repo.commit_file("config/prod.env", f"TWILIO_ACCOUNT_SID={sid()}\n" + token_line(tok))
+    repo.commit_file("clean.txt", "hello\n")
+    proc = twscan("staged", "-f", "json", "--", "clean.txt", cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json_report(proc)["summary"]["files_scanned"] == 1
+    proc = twscan("staged", "--", "clean.txt", "config/prod.env", "README.md", cwd=repo.path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "config/prod.env" in proc.stdout
+    assert "not a commit" in proc.stdout
+    assert tok not in proc.stdout + proc.stderr
+    assert "3 files" in proc.stderr
+
+
+def test_all_files_with_something_staged_still_scans_every_file(repo: Repo) -> None:
+    """`--all-files` hands unstaged files too: the staged one must not narrow the scan."""
+    repo.commit_file("config/prod.env", token_line())
+    repo.stage("new.txt", "a harmless staged change\n")
+    proc = twscan("staged", "-f", "json", "--", "README.md", "config/prod.env", "new.txt",
+                  cwd=repo.path)  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert files_found(proc) == ["config/prod.env"]
+
+
+def test_named_file_outside_a_commit_reads_the_work_tree(repo: Repo) -> None:
+    repo.commit_file("a.env", "A=1\n")
+    repo.write("a.env", "A=1\n" + token_line())  # edited, not staged
+    proc = twscan("staged", "-f", "json", "a.env", cwd=repo.path)
+    assert proc.returncode == 1
+    assert files_found(proc) == ["a.env"]
+
+
+def test_named_symlink_is_not_followed(repo: Repo, tmp_path: Path) -> None:
+    """git records a link's target name, and that is what is scanned, never the target."""
+    outside = tmp_path / "outside.env"
+    outside.write_text(token_line())
+    (repo.path / "to-outside").symlink_to(outside)
+    (repo.path / f"TWILIO_AUTH_TOKEN={token()}").write_text("x\n")
+    (repo.path / "by-name").symlink_to(f"TWILIO_AUTH_TOKEN={token()}")
+    repo.add()
+    repo.commit("links")
+    proc = twscan("staged", "-f", "json", "to-outside", cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout
+    proc = twscan("staged", "-f", "json", "by-name", cwd=repo.path)
+    assert files_found(proc) == ["by-name"]
+
+
+def test_named_files_while_concluding_a_merge(repo: Repo) -> None:
+    """pre-commit names what the merge touches, also files kept as HEAD had them: a commit."""
+    repo.commit_file("kept.env", token_line() + "side = base\n")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit_file("feature.env", token_line())
+    repo.commit_file("kept.env", "side = feature\n")
+    repo.commit_file("shared.txt", "feature side\n")
+    repo.git("checkout", "-q", "main")
+    repo.commit_file("shared.txt", "main side\n")
+    proc = subprocess.run(
+        ["git", "merge", "--no-commit", "feature"], cwd=repo.path, capture_output=True
+    )
+    assert proc.returncode != 0  # shared.txt conflicts
+    repo.git("checkout", "HEAD", "--", "kept.env")  # keep main's version: not staged
+    repo.stage("shared.txt", "both sides\n")
+    names = ["feature.env", "kept.env", "shared.txt"]
+    proc = twscan("staged", "--", *names, cwd=repo.path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tok = token()
+    repo.stage("shared.txt", "both sides\n" + token_line(tok))
+    proc = twscan("staged", "-f", "json", "--", *names, cwd=repo.path)
+    assert files_found(proc) == ["shared.txt"]
+
+
+def test_named_files_of_a_from_ref_to_ref_run(repo: Repo) -> None:
+    """`pre-commit run --from-ref A --to-ref B` (CI): what A..B adds to the files named."""
+    repo.commit_file("old.env", token_line() + "x = 1\n")
+    base = repo.head()
+    repo.commit_file("old.env", repo.read("old.env") + "y = 2\n")
+    repo.commit_file("app.env", token_line())
+    repo.commit_file("fixtures/sample.env", token_line())
+    env = {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": repo.head()}
+    proc = twscan("staged", "-f", "json", "--", "old.env", "app.env", cwd=repo.path, env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert files_found(proc) == ["app.env"]
+    proc = twscan("staged", "--", "old.env", cwd=repo.path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_named_file_that_does_not_exist(repo: Repo) -> None:
+    proc = twscan("staged", "--", "no-such-file.txt", cwd=repo.path)
+    assert proc.returncode == 2
+    assert "no-such-file.txt" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_named_files_outside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(token_line())
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    proc = twscan("staged", "--", "a.env", cwd=tmp_path, env=env)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"twscan: error: not a git repository: {tmp_path}"
+    )  # fmt: skip
+    proc = twscan("staged", "--repo", str(tmp_path / "missing"), "a.env", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"twscan: error: no such directory: {tmp_path / 'missing'}"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("option", ["--show-secrets", "--config=lax.toml", "--fail-on=critical"])
+def test_a_file_named_like_an_option_is_refused(repo: Repo, option: str) -> None:
+    """A user's hook `args:` without a final `--`: pre-commit's names follow straight on, and a
+    file named like an option must not become one (print secrets, swap the config)."""
+    tok = token()
+    repo.write("lax.toml", 'exclude = ["**"]\n')
+    repo.stage(option, "x\n")
+    repo.stage("app.env", f"TWILIO_ACCOUNT_SID={sid()}\n" + token_line(tok))
+    proc = twscan("staged", "--no-color", option, "app.env", cwd=repo.path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "put `--` before file names" in proc.stderr
+    assert tok not in proc.stdout + proc.stderr
+    proc = twscan("staged", "--no-color", "--", option, "app.env", cwd=repo.path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitutil import ROOT, Repo, git_env, token_line
+from tests.gitutil import ROOT, Repo, git_env, token, token_line
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pre-commit") is None, reason="pre-commit is not installed (the test extra)"
@@ -150,3 +150,127 @@ def test_installed_hooks_refuse_commit_and_push(
     assert proc.returncode != 0, output(proc)
     proc = git("push", "origin", "clean-too")
     assert proc.returncode == 0, output(proc)
+
+
+# --- the framework's other ways of running the commit hook ---------------------------------
+
+
+def _rev(hook_repo: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def configured(hook_repo: Path, path: Path, hook_keys: str = "") -> Repo:
+    """A repository whose .pre-commit-config.yaml uses this checkout's ``twscan`` hook.
+
+    Every test's config names the same repo and rev, so pre-commit installs the hook's
+    environment once into the module's PRE_COMMIT_HOME and reuses it.
+    """
+    target = Repo(path)
+    hook = "      - id: twscan\n" + "".join(f"        {ln}\n" for ln in hook_keys.splitlines())
+    target.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {hook_repo}\n    rev: {_rev(hook_repo)}\n    hooks:\n{hook}",
+    )
+    target.write("README.md", "# app\n")
+    target.add()
+    target.commit("initial")
+    return target
+
+
+def test_run_all_files_scans_the_committed_files(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """What pre-commit.ci and pre-commit/action run: nothing is staged, every file is named."""
+    target = configured(hook_repo, tmp_path / "target")
+    tok = token()
+    target.commit_file("config/prod settings.env", token_line(tok))
+    target.commit_file("clean.txt", "hello\n")
+    target.stage("staged.txt", "a harmless staged change\n")  # must not narrow the scan
+    proc = pre_commit("run", "--all-files", cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    assert "Failed" in output(proc)
+    assert "config/prod settings.env" in output(proc)
+    assert tok not in output(proc), "the hook printed the secret"
+
+
+def test_run_files_scans_the_files_named(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    target = configured(hook_repo, tmp_path / "target")
+    target.commit_file("leak.env", token_line())
+    target.commit_file("clean.txt", "hello\n")
+    proc = pre_commit("run", "--verbose", "--files", "clean.txt", cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+    assert "Passed" in output(proc)
+    assert "1 files" in output(proc), "the file named was not scanned"
+    proc = pre_commit("run", "--files", "leak.env", cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    assert "leak.env" in output(proc)
+
+
+def test_hook_level_exclude_is_honoured_at_commit(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`exclude:` in the user's config reaches the hook; everything else is still refused."""
+    target = configured(hook_repo, tmp_path / "target", "exclude: ^fixtures/")
+    target.commit_file("old.env", token_line() + "x = 1\n")
+    proc = pre_commit("install", "-t", "pre-commit", cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", "-m", message], cwd=target.path, capture_output=True, text=True,
+            env=pc_env,
+        )  # fmt: skip
+
+    target.stage("fixtures/x.env", token_line())
+    proc = commit("test fixture")
+    assert proc.returncode == 0, output(proc)
+    for name in ("app.env", "-leading dash.env", "répertoire/clé secrète.env"):
+        target.stage(name, token_line())
+        proc = commit("leak")
+        assert proc.returncode != 0, f"the commit of {name} went through"
+        assert name in output(proc)
+        target.git("rm", "-q", "--cached", "--", name)
+    target.stage("old.env", target.read("old.env") + "y = 2\n")  # an old secret stays old
+    target.git("mv", "old.env", "renamed.env")
+    target.stage("ok.txt", "fine\n")
+    proc = commit("clean")
+    assert proc.returncode == 0, output(proc)
+
+
+def test_run_from_ref_to_ref_scans_what_the_range_adds(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """CI's `pre-commit run --from-ref A --to-ref B`: the range's additions, `exclude:` kept."""
+    target = configured(hook_repo, tmp_path / "target", "exclude: ^fixtures/")
+    target.commit_file("old.env", token_line() + "x = 1\n")
+    base = target.head()
+    target.commit_file("old.env", target.read("old.env") + "y = 2\n")
+    target.commit_file("fixtures/sample.env", token_line())
+    clean = target.head()
+    target.commit_file("app.env", token_line())
+    leak = target.head()
+    common = ["run", "--from-ref", base]
+    proc = pre_commit(*common, "--to-ref", clean, cwd=target.path, env=pc_env)
+    assert proc.returncode == 0, output(proc)
+    proc = pre_commit(*common, "--to-ref", leak, cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    assert "app.env" in output(proc)
+
+
+def test_own_args_without_a_final_separator_cannot_be_turned_off_by_a_file_name(
+    hook_repo: Path, pc_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A user's `args:` replace the hook's `["--"]`; a file named like an option then follows
+    them straight on, and must make the hook fail, not reconfigure it."""
+    target = configured(hook_repo, tmp_path / "target", "args: [--no-color]")
+    target.commit_file("lax.toml", 'exclude = ["**"]\n')
+    target.commit_file("--config=lax.toml", "x\n")
+    target.commit_file("leak.env", token_line())
+    proc = pre_commit("run", "--all-files", cwd=target.path, env=pc_env)
+    assert proc.returncode == 1, output(proc)
+    assert "Failed" in output(proc)
+    assert 'end the hook\'s args with "--"' in output(proc)

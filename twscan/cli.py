@@ -30,6 +30,9 @@ BY_NAME = {
     "baseline": "baseline_cmd",
 }
 COMMANDS = tuple(BY_NAME.values())
+#: The command line as given, kept on the namespace under this name: a command that takes file
+#: names can tell one that argparse read as an option (see twscan.commands.staged).
+ARGV = "_twscan_argv"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,6 +122,7 @@ def _run(argv: list[str] | None) -> int:
 def _dispatch(argv: list[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    setattr(args, ARGV, list(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.error("no command given")
     return int(args.func(args))

@@ -6,13 +6,22 @@ This runs inside a commit hook, so it costs two git processes, started side by s
 diff, and one ``cat-file`` that reads the staged blobs and, only when something was found, the
 blobs they replace, to tell a new secret from one already committed. (A merge being concluded
 costs a third, to list the commits merged in.)
+
+Under the pre-commit framework the hook is handed file names (pre-commit's ``files:``,
+``exclude:`` and ``types:`` already applied): :func:`scan_staged_files` then scans the staged
+changes of those paths only, in the same two processes plus a ``rev-parse`` that places the
+names in the repository. It also tells when the names are *not* a commit's staged files
+(``pre-commit run --all-files`` or ``--files``), so that the caller can scan the files
+themselves instead of passing on an empty index.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
+from typing import NamedTuple
 
 from twscan import git
 from twscan.git import RawEntry
@@ -49,38 +58,137 @@ def scan_staged(
     Files over ``max_size`` bytes are not scanned and are listed as skipped in the summary.
     """
     started = time.perf_counter()
+    # The object reader starts now: its git's start-up overlaps the diff's run.
+    with git.ObjectReader(cwd=repo) as reader:
+        return _scan(scanner, repo, max_size, reader, staged_changes(repo), started)
+
+
+class StagedFiles(NamedTuple):
+    """What :func:`scan_staged_files` found: a commit's verdict, or that there is no commit.
+
+    ``result`` is None when some named file is not among the staged changes: the names are
+    not what a commit hands a hook (``pre-commit run --all-files``, ``--files``), and the
+    index has nothing to say about those files. ``top`` is the top of the work tree.
+    """
+
+    result: tuple[list[Finding], ScanSummary] | None
+    top: str
+
+
+def scan_staged_files(
+    scanner: BlobScanner, names: Sequence[str], repo: Repo = ".", max_size: int | None = None
+) -> StagedFiles:
+    """The secrets the staged changes of ``names`` introduce, if they are a commit's files.
+
+    ``names`` are relative to the current directory (pre-commit runs hooks at the top of the
+    work tree, so its names are the repository's own). They are a commit's files when every
+    one is staged (added, modified, renamed, type-changed; while a merge is being concluded,
+    also one the merged-in side changed, which pre-commit hands over too). Then only those
+    paths are scanned, with the same "introduced against HEAD" verdict as :func:`scan_staged`
+    (a renamed file is still compared with its source, whatever the names). Otherwise nothing
+    is scanned and ``result`` is None.
+    """
+    started = time.perf_counter()
+    with git.ObjectReader(cwd=repo) as reader:
+        if not os.path.isdir(repo):
+            staged_changes(repo)  # says so, as the command does without names
+        # Started before the diff, so that its git's start-up overlaps the diff's run too.
+        proc = git.popen(["rev-parse", "--show-toplevel"], cwd=repo, stderr=subprocess.DEVNULL)
+        try:
+            changes = staged_changes(repo)
+            out, _ = proc.communicate()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                proc.communicate()
+        if proc.returncode != 0 or not out.strip():
+            raise git.GitError("git rev-parse --show-toplevel failed: no work tree")
+        top = os.fsdecode(out.rstrip(b"\n"))
+        wanted = {repo_path(name, top) for name in names}
+        if None in wanted or not _are_staged(wanted, changes, repo):
+            return StagedFiles(None, top)
+        chosen = [e for e in changes if e.path in wanted]
+        return StagedFiles(_scan(scanner, repo, max_size, reader, chosen, started), top)
+
+
+def toplevel(repo: Repo = ".") -> str:
+    """The top of the work tree, where the paths git prints start."""
+    return os.fsdecode(git.run(["rev-parse", "--show-toplevel"], cwd=repo).rstrip(b"\n"))
+
+
+def repo_path(name: str, top: str) -> bytes | None:
+    """A file name's path in the work tree whose top is ``top``, spelled as git spells it.
+
+    ``b"."`` is the top itself; None is a name outside the work tree.
+    """
+    rel = os.path.relpath(os.path.abspath(name), top)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return os.fsencode(rel.replace(os.sep, "/"))
+
+
+def report_name(name: str, top: str) -> str:
+    """How a work-tree file is named in a report: as git names it; absolute when outside."""
+    path = repo_path(name, top)
+    return git.display_path(path) if path is not None else os.path.abspath(name)
+
+
+def _are_staged(wanted: Collection[bytes | None], changes: list[RawEntry], repo: Repo) -> bool:
+    """Whether every path is one the commit being made changes (or, in a merge, brings in)."""
+    staged = {e.path for e in changes if not e.is_deletion}
+    rest = [p for p in wanted if p not in staged]
+    if not rest:
+        return True
+    heads = _merge_heads(repo)  # rarely reached: only when the names are not all staged
+    if not heads:
+        return False
+    merged: set[bytes] = set()
+    diff = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "HEAD"]
+    for head in heads:
+        if head.strip(b"0123456789abcdef"):
+            continue  # not an object id: nothing git wrote there
+        merged.update(git.zsplit(git.run([*diff, head.decode(), "--"], cwd=repo)))
+    return all(p in merged for p in rest)
+
+
+def _scan(
+    scanner: BlobScanner,
+    repo: Repo,
+    max_size: int | None,
+    reader: git.ObjectReader,
+    changes: list[RawEntry],
+    started: float,
+) -> tuple[list[Finding], ScanSummary]:
     summary = ScanSummary()
     todo: list[RawEntry] = []
     candidates: list[tuple[RawEntry, list[Finding]]] = []
-    # The object reader starts now: its git's start-up overlaps the diff's run.
-    with git.ObjectReader(cwd=repo) as reader:
-        for e in staged_changes(repo):
-            if e.is_deletion or e.status[:1] == b"U":
-                continue
-            if e.is_gitlink:
-                skipped = (git.display_path(e.path), "submodule: scan it on its own")
-                summary.skipped.append(skipped)
-                continue
-            if e.old_oids and e.old_oids[0] == e.new_oid:
-                continue  # rename or mode change: the content is what HEAD already has
-            todo.append(e)
+    for e in changes:
+        if e.is_deletion or e.status[:1] == b"U":
+            continue
+        if e.is_gitlink:
+            skipped = (git.display_path(e.path), "submodule: scan it on its own")
+            summary.skipped.append(skipped)
+            continue
+        if e.old_oids and e.old_oids[0] == e.new_oid:
+            continue  # rename or mode change: the content is what HEAD already has
+        todo.append(e)
 
-        for e, data in _staged_blobs(todo, repo, reader):
-            if max_size is not None and len(data) > max_size:
-                reason = f"larger than the size limit ({len(data)} > {max_size} bytes)"
-                summary.skipped.append((git.display_path(e.path), reason))
-                continue
-            summary.files_scanned += 1
-            summary.bytes_scanned += len(data)
-            found = scanner.scan_bytes(data, git.display_path(e.path))
-            if found:
-                candidates.append((e, found))
+    for e, data in _staged_blobs(todo, repo, reader):
+        if max_size is not None and len(data) > max_size:
+            reason = f"larger than the size limit ({len(data)} > {max_size} bytes)"
+            summary.skipped.append((git.display_path(e.path), reason))
+            continue
+        summary.files_scanned += 1
+        summary.bytes_scanned += len(data)
+        found = scanner.scan_bytes(data, git.display_path(e.path))
+        if found:
+            candidates.append((e, found))
 
-        findings: list[Finding] = []
-        if candidates:
-            old = _old_values(scanner, candidates, repo, reader)
-            for e, found in candidates:
-                findings.extend(introduced(found, old.get(e.path, set())))
+    findings: list[Finding] = []
+    if candidates:
+        old = _old_values(scanner, candidates, repo, reader)
+        for e, found in candidates:
+            findings.extend(introduced(found, old.get(e.path, set())))
     findings.sort(key=lambda f: (f.file, f.line, f.column))
     summary.duration_s = time.perf_counter() - started
     return findings, summary
