@@ -115,16 +115,20 @@ def _run_range(args: argparse.Namespace, from_ref: str, to_ref: str) -> int:
     other files are dropped, so that ``exclude:`` holds. Secrets in the range's commit
     messages are kept: they are not in any file a filter could have excluded.
     """
-    from twscan.commands.common import emit, load_detector
-    from twscan.sources.commits import MESSAGE_PATH, range_revs, scan_commits
+    from twscan.commands.common import POLICY_NOTES, emit, load_detector, settings_from_commit
+    from twscan.sources.commits import MESSAGE_PATH, resolve_range, scan_commits
     from twscan.sources.staged import report_name, toplevel
 
     top = toplevel(args.repo)
     named = {report_name(name, top) for name in args.files}
+    revs = resolve_range(args.repo, [f"{from_ref}..{to_ref}"])
+    revs.may_be_empty = True  # pre-commit named files, so the range changed something
+    # As in `twscan range`: the settings of the range's base, not of the commits under review.
+    settings_from_commit(args, args.repo, revs.base)
     detector = load_detector(args)
-    revs = range_revs([f"{from_ref}..{to_ref}"])
     findings, summary = scan_commits(detector, args.repo, revs, args.max_file_size)
     findings = [f for f in findings if f.file in named or f.file == MESSAGE_PATH]
+    summary.notes.extend(getattr(args, POLICY_NOTES, []))
     summary.notes.append(
         f"pre-commit --from-ref/--to-ref: reported what {from_ref}..{to_ref} introduces in "
         f"the {len(args.files)} file(s) named"
