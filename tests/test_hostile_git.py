@@ -314,15 +314,16 @@ def test_history_names_a_missing_blob_and_fails(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     tok = token()
     repo.commit_file("found.env", token_line(tok), "kept")
-    repo.commit_file("lost.txt", "whatever this held\n", "lost")
-    oid = repo.git("rev-parse", "HEAD:lost.txt")
+    lost = "lost\x1b[2J\rNo Twilio credentials found.txt"  # a hostile name, escaped in the error
+    repo.commit_file(lost, "whatever this held\n", "lost")
+    oid = repo.git("rev-parse", f"HEAD:{lost}")
     obj = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
     obj.chmod(stat.S_IWUSR | stat.S_IRUSR)
     obj.unlink()
     proc = twscan("history", "-f", "json", "--show-secrets", cwd=repo.path)
     assert proc.returncode == 2
     assert oid in proc.stderr and "missing" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "\x1b" not in proc.stderr and "\r" not in proc.stderr
     assert tok in {f["secret"] for f in json.loads(proc.stdout)["findings"]}
 
 
@@ -382,6 +383,17 @@ def test_a_range_cannot_rewrite_the_rules_it_is_checked_with(tmp_path: Path) -> 
     proc = twscan("range", f"{base}..HEAD", "-f", "json", "--show-secrets", cwd=repo.path)
     assert proc.returncode == 1 and key in proc.stdout, proc.stderr
     assert "acme.toml" in proc.stderr  # named in the warning
+
+
+def test_the_warning_escapes_the_names_it_lists(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    name = "rules\x1b]0;pwned\x07.toml"
+    repo.stage(name, ACME_RULES)
+    repo.commit_file(".twscan.toml", f"rules = [{json.dumps(name)}]\n", "our own rule")
+    base = repo.head()
+    repo.commit_file(name, ACME_RULES + "\n", "touch the rules")
+    proc = twscan("range", f"{base}..HEAD", cwd=repo.path)
+    assert "warning" in proc.stderr and "\x1b" not in proc.stderr and "\x07" not in proc.stderr
 
 
 def test_a_range_cannot_accept_its_own_secrets_in_the_baseline(reviewed: tuple[Repo, str]) -> None:

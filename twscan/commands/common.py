@@ -316,7 +316,9 @@ def emit(
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:
-        sys.stderr.write(f"twscan: error: {summary.errors[0]}\n")
+        from twscan.safeio import clean
+
+        sys.stderr.write(f"twscan: error: {clean(summary.errors[0])}\n")  # it names a path
         return EXIT_ERROR
     return EXIT_FINDINGS if t.failing else EXIT_CLEAN
 

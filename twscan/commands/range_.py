@@ -130,4 +130,6 @@ def _report_changed_settings(
     )
     summary.notes.append(note)
     if not getattr(args, "quiet", False):
-        sys.stderr.write(f"twscan: warning: {note}\n")
+        from twscan.safeio import clean
+
+        sys.stderr.write(f"twscan: warning: {clean(note)}\n")  # the names are the range's
