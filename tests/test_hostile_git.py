@@ -261,14 +261,20 @@ def test_pre_push_lines_are_never_options(tmp_path: Path) -> None:
 # --- empty ranges --------------------------------------------------------------------------------
 
 
+def _pushed(tmp_path: Path, name: str) -> Repo:
+    """A repository whose first commit is pushed to a bare ``origin`` beside it."""
+    repo = Repo(tmp_path / name)
+    repo.commit_file("README.md", "# p\n", "init")
+    Repo(tmp_path / "origin.git", bare=True)
+    repo.git("remote", "add", "origin", str(tmp_path / "origin.git"))
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
 @pytest.fixture
 def ci_clone(tmp_path: Path) -> tuple[Path, set[str]]:
     """What CI checks out after a push of a new branch: the branch is on the remote already."""
-    dev = Repo(tmp_path / "dev")
-    dev.commit_file("README.md", "# p\n", "init")
-    Repo(tmp_path / "origin.git", bare=True)
-    dev.git("remote", "add", "origin", str(tmp_path / "origin.git"))
-    dev.git("push", "-q", "origin", "main")
+    dev = _pushed(tmp_path, "dev")
     dev.git("checkout", "-q", "-b", "feature")
     toks = {token(), token()}
     for i, tok in enumerate(sorted(toks)):
@@ -433,11 +439,7 @@ def test_a_config_named_on_the_command_line_is_read_from_the_base(
 
 def test_pushing_several_branches_through_pre_commit_checks_them_all(tmp_path: Path) -> None:
     """pre-commit tells a pre-push hook about the first pushed ref only."""
-    repo = Repo(tmp_path / "r")
-    repo.commit_file("README.md", "# p\n", "init")
-    Repo(tmp_path / "origin.git", bare=True)
-    repo.git("remote", "add", "origin", str(tmp_path / "origin.git"))
-    repo.git("push", "-q", "origin", "main")
+    repo = _pushed(tmp_path, "r")
     repo.git("checkout", "-q", "-b", "a")
     a = repo.commit_file("a.txt", "clean\n", "clean branch")
     repo.git("checkout", "-q", "-b", "b", "main")
