@@ -52,11 +52,12 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 class Repo:
     """A throw-away repository driven through the real git command line."""
 
-    def __init__(self, path: Path, *, bare: bool = False) -> None:
+    def __init__(self, path: Path, *, bare: bool = False, sha256: bool = False) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         self._tick = 0
-        self.git("init", "-q", *(["--bare"] if bare else []), "-b", "main")
+        fmt = ["--object-format=sha256"] if sha256 else []
+        self.git("init", "-q", *(["--bare"] if bare else []), *fmt, "-b", "main")
         for k, v in _REPO_CONFIG.items():
             self.git("config", k, v)
 

@@ -483,3 +483,16 @@ def test_which_refs_a_push_command_pushes(
     repo.git("config", "push.default", "matching")
     if expected == []:
         assert pushed_sources(repo.path, words) is None  # matching pushes every branch
+
+
+def test_a_sha256_repository_pushed_from_its_root(tmp_path: Path) -> None:
+    """No base commit (the push reaches the root): the settings check compares with the
+    empty tree of the repository's own hash, sha256 here."""
+    repo = Repo(tmp_path / "s256", sha256=True)
+    path = repo.path
+    tok = token()
+    repo.commit_file(".twscan.toml", 'fail-on = "low"\n', "config")
+    repo.commit_file("a.env", token_line(tok), "leak")
+    proc = twscan("range", "--pre-push", "-f", "json", "--show-secrets", cwd=path, input=b"")
+    assert proc.returncode == 1, proc.stderr
+    assert tok in proc.stdout and "govern" in proc.stdout

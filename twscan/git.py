@@ -25,8 +25,6 @@ PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, Linux only; not exported by fcntl before Python 3.10
 
 GITLINK_MODE = b"160000"
-#: The id of the empty tree, which every repository knows (sha1; a range without a base).
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 class GitError(TwscanError):
@@ -170,6 +168,12 @@ def require_repo(cwd: str | os.PathLike[str] | None = None) -> None:
             raise TwscanError(describe_failure(["rev-parse"], err))
         where = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
         raise TwscanError(f"not a git repository: {where}")
+
+
+def empty_tree(cwd: str | os.PathLike[str] | None) -> str:
+    """The id of the empty tree in this repository's hash (sha1 or sha256): what a range
+    without a base is compared with."""
+    return run(["hash-object", "-t", "tree", "--stdin"], cwd=cwd, stdin=b"").decode().strip()
 
 
 def rewrite_notes(cwd: str | os.PathLike[str] | None) -> list[str]:

@@ -115,9 +115,9 @@ def _report_changed_settings(
     named += [Path(p) for p in getattr(args, "rules", []) or ()]
     watched = committed.governing_paths(files, pol.config, scan_root(args), named)
     changed: set[str] = set()
+    left = base or git.empty_tree(args.repo)
     for tip in tips:
         diff = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
-        left = base or git.EMPTY_TREE
         out = git.run([*diff, left, tip, "--", *(f":(literal){w}" for w in watched)], cwd=args.repo)
         changed.update(git.display_path(p) for p in git.zsplit(out))
     if not changed:
