@@ -315,3 +315,38 @@ def test_a_large_utf16_file_is_streamed_in_bounded_memory(tmp_path: Path) -> Non
     [f] = report["findings"]
     assert (f["rule"], f["encoding"]) == ("twilio-account-credentials", "utf-16-le")
     assert mb < 300, f"{mb} MB resident"
+
+
+# -- 11: a long line costs each of its values nothing of the line's length -------------------
+
+
+@pytest.mark.parametrize("sep", [";", ","], ids=["minified", "one-line-insert"])
+def test_values_on_one_long_line_do_not_each_read_the_line(
+    sep: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A minified bundle, or a dump's one-line INSERT, holds thousands of values on one line
+    of megabytes; judging each value must not copy or scan the whole line (it did: a 6 MB
+    bundle of 100k tokens took 50 s). Counted, not timed: the characters the judge reads."""
+    from twscan.context import Judge
+
+    read = [0]
+    line_text = Judge.line_text
+
+    def counting(self: Judge, idx: int) -> str:
+        out = line_text(self, idx)
+        read[0] += len(out)
+        return out
+
+    monkeypatch.setattr(Judge, "line_text", counting)
+    header = "INSERT INTO t (a, twilio_auth_token) VALUES " if sep == "," else ""
+    body = sep.join(
+        f"('x{i}','{creds.auth_token()}')" if sep == "," else
+        f"var twilio_auth_token_{i}='{creds.auth_token()}'"
+        for i in range(3000)
+    )
+    text = header + body + "\n"
+    found = DET.scan_bytes(text.encode(), "bundle.js")
+    # (A one-line INSERT of thousands of tuples is found only in part, as before this test:
+    # a detection gap noted for the findings issue, not what this test is about.)
+    assert len(found) == 3000 if sep == ";" else found
+    assert read[0] <= 4 * len(text), read[0]

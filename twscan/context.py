@@ -41,6 +41,10 @@ _OPERATOR = _lazy(r"(=>|:=|\?=|\+=|==|=|:|->|\||,|\s)\s*$")
 _IDENT_END = _lazy(r"[A-Za-z_$@%][\w.\-$@]*$")
 _QUOTED_END = _lazy(r"""(["'])([^"'\n]{1,100})\1\s*$""")
 _XML_OPEN_END = _lazy(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>$")
+#: Quoted strings (to their close, or the line's end) and commas: a row's separators.
+_ROW_TOKENS = _lazy(r"""'[^']*(?:'|$)|"[^"]*(?:"|$)|,""")
+#: How far back from a value the ``(`` that opens its SQL tuple is looked for.
+_TUPLE_REACH = 1 << 16
 _SIBLING = _lazy(r"""(?i)\b(?:key|name)["']?\s*[=:]\s*["']?([A-Za-z_][\w.\-:]*)""")
 _INI_HEADER = _lazy(r"""^\s*\[+\s*([\w .\-"':]+?)\s*\]+\s*$""")
 _STATEMENT_CUT = _lazy(r"[;}]")
@@ -119,6 +123,9 @@ class Judge:
         # Many candidates share lines (CSV rows, logs): scopes and headers are computed once.
         self._scope_cache: dict[int, tuple[str, int, int | None] | None] = {}
         self._sql_cache: dict[int, list[str] | None] = {}
+        self._commas: dict[int, tuple[int, int]] = {}  # line -> (first comma or -1, count)
+        self._row_seps: dict[int, list[int]] = {}
+        self._sibling_lines: dict[int, str | None] = {}
         self._csv_header: list[str] | None | bool = False
         self._class_cache: dict[str, str] = {}
 
@@ -304,34 +311,72 @@ class Judge:
 
     def _sibling_key(self, prefix: str, suffix: str, line_no: int) -> str | None:
         """The name of a ``value`` from its own line (either side) or the two lines above."""
-        for candidate in (prefix, suffix, self.line_text(line_no - 1), self.line_text(line_no - 2)):
+        for candidate in (prefix, suffix):
             found = _SIBLING().findall(candidate)
             if found:
                 return str(found[-1] if candidate is not suffix else found[0])
-        return None
+        return self._sibling_line(line_no - 1) or self._sibling_line(line_no - 2)
+
+    def _sibling_line(self, line_no: int) -> str | None:
+        """The last sibling name on a line, found once per line: all the values of a long
+        line below ask for it."""
+        if line_no not in self._sibling_lines:
+            found = _SIBLING().findall(self.line_text(line_no))
+            self._sibling_lines[line_no] = str(found[-1]) if found else None
+        return self._sibling_lines[line_no]
 
     def _tabular_key(self, line_no: int, start: int) -> str | None:
-        """The column name of a value in a CSV row or a SQL ``VALUES`` tuple."""
-        line = self.line_text(line_no)
+        """The column name of a value in a CSV row or a SQL ``VALUES`` tuple.
+
+        Every value of a line asks this, and a line may be a minified bundle or a dump's
+        one-line ``INSERT`` of megabytes: nothing here copies or scans the line per value.
+        What is needed of the line (its first comma, its separators) is found once per line.
+        """
+        text = self.text
         line_start = self.line_starts()[line_no]
-        before = line[: start - line_start]
-        if "," not in before:
+        first, commas = self._commas_of(line_no)
+        if first < 0 or first >= start:
             return None
-        row_prefix = before
         header = self._sql_columns(line_no)
         if header is not None:
-            paren = before.rfind("(")
+            paren = text.rfind("(", max(line_start, start - _TUPLE_REACH), start)
             if paren < 0:
                 return None
-            row_prefix = before[paren + 1 :]
+            idx = _split_count(text[paren + 1 : start])
         elif line_no > 0:
             csv = self._csv_columns()
-            if csv is not None and line.count(",") == len(csv) - 1:
-                header = csv
-        if header is None:
+            if csv is None or commas != len(csv) - 1:
+                return None
+            header = csv
+            idx = bisect.bisect_left(self._separators(line_no), start)
+        else:
             return None
-        idx = _split_count(row_prefix)
         return header[idx] if 0 <= idx < len(header) and header[idx] else None
+
+    def _commas_of(self, line_no: int) -> tuple[int, int]:
+        """Where the line's first comma is (-1: none) and how many it has."""
+        found = self._commas.get(line_no)
+        if found is None:
+            starts = self.line_starts()
+            end = starts[line_no + 1] if line_no + 1 < len(starts) else len(self.text)
+            first = self.text.find(",", starts[line_no], end)
+            count = self.text.count(",", first, end) if first >= 0 else 0
+            found = self._commas[line_no] = (first, count)
+        return found
+
+    def _separators(self, line_no: int) -> list[int]:
+        """Offsets of the line's commas outside quotes (as :func:`_split_count` counts)."""
+        found = self._row_seps.get(line_no)
+        if found is None:
+            starts = self.line_starts()
+            end = starts[line_no + 1] if line_no + 1 < len(starts) else len(self.text)
+            found = [
+                m.start()
+                for m in _ROW_TOKENS().finditer(self.text, starts[line_no], end)
+                if m.group() == ","
+            ]
+            self._row_seps[line_no] = found
+        return found
 
     def _sql_columns(self, line_no: int) -> list[str] | None:
         """Columns of the nearest ``(a, b, …) VALUES`` at or above the line (50 lines up)."""
