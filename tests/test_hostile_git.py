@@ -496,3 +496,29 @@ def test_a_sha256_repository_pushed_from_its_root(tmp_path: Path) -> None:
     proc = twscan("range", "--pre-push", "-f", "json", "--show-secrets", cwd=path, input=b"")
     assert proc.returncode == 1, proc.stderr
     assert tok in proc.stdout and "govern" in proc.stdout
+
+
+def test_a_partial_clone_fetches_nothing_and_runs_nothing(tmp_path: Path) -> None:
+    """A partial clone fetches a missing blob when it is first read, and a local fetch starts
+    the ``remote.<name>.uploadpack`` the repository names: reading must do neither."""
+    up = Repo(tmp_path / "up")
+    tok = token()
+    up.commit_file("a.env", token_line(tok), "leak")
+    up.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{up.path}",
+         str(clone)],
+        check=True, env=git_env(), capture_output=True,
+    )
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    evil = _trap(marks, "uploadpack")
+    subprocess.run(
+        ["git", "config", "remote.origin.uploadpack", evil], cwd=clone, check=True, env=git_env()
+    )
+    proc = twscan("range", f"{ZERO}..HEAD", cwd=clone)
+    assert proc.returncode == 2 and "missing" in proc.stderr, proc.stdout + proc.stderr
+    proc = twscan("history", cwd=clone)
+    assert proc.returncode == 2 and "missing" in proc.stderr
+    assert _sprung(marks) == []

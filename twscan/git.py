@@ -108,7 +108,8 @@ def run_rc(
 #: from elsewhere, or a pull request's checkout, is the attacker's: auditing it must not run
 #: their ``core.fsmonitor`` (started by ``diff --cached`` and ``ls-files``), their
 #: ``gpg.program`` (``log.showSignature`` verifies each commit), a pager, an external diff,
-#: hooks, or the transport and credential programs a fetch would start. Filters and textconv
+#: hooks, or the transport and credential programs a fetch would start (a partial clone
+#: fetches on its own: no protocol is allowed at all). Filters and textconv
 #: drivers run only when git converts work-tree files or prints patches, which twscan never
 #: asks for (no ``status``, no ``-p``; ``--no-ext-diff --no-textconv`` where a diff is read).
 #: Hooks are pointed at nowhere too (see :func:`argv`), and no optional index lock is taken.
@@ -119,7 +120,11 @@ NEUTRAL_CONFIG = (
     "core.sshCommand=ssh",
     "core.askPass=",
     "credential.helper=",
-    "protocol.ext.allow=never",
+    # No transport at all: twscan only reads what is here. A partial clone fetches a missing
+    # object on first read, and a local or ssh fetch starts `remote.<name>.uploadpack`, a
+    # program the repository names; with every protocol refused, the object is missing.
+    "protocol.allow=never",
+    *(f"protocol.{name}.allow=never" for name in ("file", "git", "http", "https", "ssh", "ext")),
     "advice.graftFileDeprecated=false",
 )
 _GLOBAL_ARGS = ["--no-pager", "--no-replace-objects"] + [
@@ -152,6 +157,7 @@ def environment() -> dict[str, str]:
         GIT_PAGER="cat",
         GIT_TERMINAL_PROMPT="0",
         GIT_OPTIONAL_LOCKS="0",
+        GIT_NO_LAZY_FETCH="1",  # git 2.44 and later: a partial clone fetches nothing
     )
     return env
 
@@ -621,8 +627,10 @@ class BatchReader:
 
         # Lives as long as the reader and is closed by close().
         self._ids = tempfile.TemporaryFile()  # noqa: SIM115
+        self._wanted: list[bytes] = []
         for oid in oids:
             self._ids.write(oid + b"\n")
+            self._wanted.append(oid)
         self._ids.seek(0)
         try:
             self._cat = _CatFile(cwd, self._ids)
@@ -635,9 +643,18 @@ class BatchReader:
             yield GitObject(obj.oid, obj.type, obj.data.tobytes())
 
     def views(self) -> Iterator[ObjectView]:
-        """Each object in turn; its content is overwritten once the next one is asked for."""
+        """Each object in turn; its content is overwritten once the next one is asked for.
+
+        Git may stop early (an object it cannot read, or a partial clone's missing object it
+        is not allowed to fetch): that is an error naming the first object not read, never a
+        shorter stream that looks complete.
+        """
+        done = 0
         while (obj := self._cat.next_object()) is not None:
+            done += 1
             yield obj
+        if done < len(self._wanted):
+            raise CorruptObjectError(self._cat.failure(self._wanted[done]))
         self.close()
 
     def close(self) -> None:
