@@ -24,6 +24,8 @@ from twscan.errors import TwscanError
 from twscan.rules import RulesSource, RulesText
 from twscan.safeio import MAX_SETTINGS_BYTES, read_capped
 
+_NAMES = (config.CONFIG_NAME, "pyproject.toml", config.BASELINE_NAME)
+
 
 class CommitFiles:
     """Read a path of the work tree as ``commit`` holds it (None: the commit has no file
@@ -59,21 +61,33 @@ class CommitFiles:
         if rel in ("", ".") or self.commit is None or "\n" in rel:
             return None
         if rel not in self._read:
-            name = f"{self.commit}:{rel}".encode("utf-8", "surrogateescape")
-            obj = git.read_objects([name], cwd=self._repo).get(name)
-            if obj is not None and len(obj.data) > MAX_SETTINGS_BYTES:
-                raise TwscanError(f"{rel} at {self.short} is larger than a settings file may be")
-            ok = obj is not None and obj.type == b"blob"
-            self._read[rel] = obj.data if obj is not None and ok else None
+            self.prefetch([path])
         return self._read[rel]
 
     def is_file(self, path: Path) -> bool:
         return self.read(path) is not None
 
+    def prefetch(self, paths: list[Path]) -> None:
+        """Read these paths of the work tree from the commit in one ``cat-file``."""
+        rels = [r for r in (self.rel(p) for p in paths) if r and r != "." and "\n" not in r]
+        todo = [r for r in dict.fromkeys(rels) if r not in self._read]
+        if self.commit is None or not todo:
+            return
+        names = {r: f"{self.commit}:{r}".encode("utf-8", "surrogateescape") for r in todo}
+        objects = git.read_objects(list(names.values()), cwd=self._repo)
+        for rel, name in names.items():
+            obj = objects.get(name)
+            if obj is not None and len(obj.data) > MAX_SETTINGS_BYTES:
+                raise TwscanError(f"{rel} at {self.short} is larger than a settings file may be")
+            self._read[rel] = obj.data if obj is not None and obj.type == b"blob" else None
+
 
 def load_config(files: CommitFiles, start: Path, explicit: Path | None) -> Config:
     """``--config`` if given, else the nearest configuration from ``start`` up to the top,
     as the commit holds them; the defaults when there is none."""
+    # Every place a configuration or baseline may be, read at once (most are not there).
+    places = [d / n for d in _upward(files, start) for n in _NAMES]
+    files.prefetch([*places, *([explicit] if explicit is not None else [])])
     if explicit is not None:
         data = files.read(explicit)
         if data is None:
@@ -157,9 +171,7 @@ def rules_sources(files: CommitFiles, paths: list[Path]) -> list[RulesSource]:
 def governing_paths(files: CommitFiles, cfg: Config, start: Path, extra: list[Path]) -> list[str]:
     """Every work-tree path whose content decides how a range is checked: each place a
     configuration or baseline could be found from ``start`` up, and the files named."""
-    candidates: list[Path] = []
-    for d in _upward(files, start):
-        candidates += [d / config.CONFIG_NAME, d / "pyproject.toml", d / config.BASELINE_NAME]
+    candidates = [d / n for d in _upward(files, start) for n in _NAMES]
     candidates += list(cfg.rules) + extra
     if cfg.baseline is not None:
         candidates.append(cfg.baseline)

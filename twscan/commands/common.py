@@ -21,6 +21,7 @@ from twscan.reports import FORMATS, ReportOptions, render
 from twscan.rules import RulesSource
 
 if TYPE_CHECKING:  # loaded only when a baseline is found or named (hashlib, hmac, json)
+    from twscan import committed
     from twscan.baseline import Baseline
 
 EXIT_CLEAN = 0
@@ -167,6 +168,12 @@ _POLICY = "_twscan_policy"
 _FILES = "_twscan_commit_files"
 #: Notes about the settings read (a baseline the base lacks), for the summary.
 POLICY_NOTES = "_twscan_policy_notes"
+
+
+def commit_files(args: argparse.Namespace) -> committed.CommitFiles | None:
+    """The commit this run's settings are read from, if any (see :func:`settings_from_commit`)."""
+    files: committed.CommitFiles | None = getattr(args, _FILES, None)
+    return files
 
 
 def settings_from_commit(args: argparse.Namespace, repo: str, commit: str | None) -> None:

@@ -107,10 +107,11 @@ def _report_changed_settings(
     from pathlib import Path
 
     from twscan import committed, git
-    from twscan.commands.common import policy, scan_root
+    from twscan.commands.common import commit_files, policy, scan_root
 
     pol = policy(args)
-    files = committed.CommitFiles(args.repo, base)
+    files = commit_files(args)
+    assert files is not None and files.commit == base
     named = [Path(p) for p in (getattr(args, "config", None), getattr(args, "baseline", None)) if p]
     named += [Path(p) for p in getattr(args, "rules", []) or ()]
     watched = committed.governing_paths(files, pol.config, scan_root(args), named)

@@ -128,7 +128,7 @@ def resolve_range(repo: Repo, specs: Sequence[str], since: str | None = None) ->
     git.require_repo(repo)
     include: list[str] = []
     exclude: list[str] = []
-    explicit_base: list[str] = []
+    explicit_at: int | None = None  # where the first explicit base (^A of A..B) is in exclude
     for spec in wanted:
         m = _ZERO_BASE.match(spec)
         if m:
@@ -141,14 +141,15 @@ def resolve_range(repo: Repo, specs: Sequence[str], since: str | None = None) ->
             raise TwscanError("an all-zero revision is only meaningful as the base of a range")
         for line in _rev_parse(repo, spec):
             if line.startswith("^"):
+                if explicit_at is None:
+                    explicit_at = len(exclude)
                 exclude.append(line[1:])
-                explicit_base.append(line[1:])
             else:
                 include.append(line)
-    include, exclude = _commits(repo, include), _commits(repo, exclude)
-    base = (
-        _commits(repo, explicit_base)[0] if explicit_base else boundary(repo, include, exclude)
-    )
+    # One rev-parse peels them all: the explicit bases are among the excluded.
+    peeled = _commits(repo, include + exclude)
+    include, exclude = peeled[: len(include)], peeled[len(include) :]
+    base = exclude[explicit_at] if explicit_at is not None else boundary(repo, include, exclude)
     return Revisions(_unique(include), _unique(exclude), base, " ".join(wanted))
 
 
