@@ -6,7 +6,7 @@ import argparse
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from twscan.github.options import add_github_args, add_verify_args
 from twscan.messages import detect_lang
 from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.postprocess import Policy, triage
-from twscan.reports import FORMATS, ReportOptions, render
+from twscan.reports import FORMATS, ReportOptions, render_chunks
 from twscan.rules import RulesSource
 
 if TYPE_CHECKING:  # loaded only when a baseline is found or named (hashlib, hmac, json)
@@ -318,8 +318,8 @@ def emit(
     summary.triage = t
     opts = report_options(args, detector)
     appendix = _network_checks(report, args, opts)
-    text = render(report, summary, args.format, opts) + appendix
-    write_output(text, args.output, args.format)
+    pieces = render_chunks(report, summary, args.format, opts)
+    write_output([*pieces, appendix] if appendix else pieces, args.output, args.format)
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:
@@ -363,24 +363,28 @@ def summary_line(report: list[Finding], summary: ScanSummary) -> str:
     )
 
 
-def write_output(text: str, output: str | None, fmt: str = "text") -> None:
-    """Write the report. JSON and SARIF are UTF-8 whatever the locale says, as JSON must be
-    (RFC 8259): an ASCII or Latin-1 stdout would otherwise make its own escapes of them,
-    which are not JSON (``\\U0001f600``)."""
+def write_output(text: str | Iterable[str], output: str | None, fmt: str = "text") -> None:
+    """Write the report (a text, or its pieces one after the other). JSON and SARIF are UTF-8
+    whatever the locale says, as JSON must be (RFC 8259): an ASCII or Latin-1 stdout would
+    otherwise make its own escapes of them, which are not JSON (``\\U0001f600``)."""
+    pieces = [text] if isinstance(text, str) else text
     if output:
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(text)
+                for piece in pieces:
+                    f.write(piece)
         except OSError as e:
             raise TwscanError(f"cannot write report to {output}: {e.strerror}") from None
     elif sys.stdout is None:
         raise TwscanError("standard output is closed: write the report with -o FILE")
     elif fmt in ("json", "sarif") and _not_utf8(sys.stdout):
         sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        for piece in pieces:
+            sys.stdout.buffer.write(piece.encode("utf-8", "backslashreplace"))
         sys.stdout.buffer.flush()
     else:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from twscan.model import Finding, ScanSummary
 from twscan.record import Record
 
@@ -30,14 +32,29 @@ class ReportOptions(Record):
 
 
 def render(findings: list[Finding], summary: ScanSummary, fmt: str, opts: ReportOptions) -> str:
+    return "".join(render_chunks(findings, summary, fmt, opts))
+
+
+def render_chunks(
+    findings: list[Finding], summary: ScanSummary, fmt: str, opts: ReportOptions
+) -> Iterable[str]:
+    """The report in pieces to write one after the other: JSON and SARIF make each finding's
+    object only as it is written, so a report of a hundred thousand findings is never held
+    whole."""
     if fmt == "json":
-        from twscan.reports.json_report import render_json
+        from twscan.reports.json_report import json_chunks
 
-        return render_json(findings, summary, opts)
+        return json_chunks(findings, summary, opts)
     if fmt == "sarif":
-        from twscan.reports.sarif import render_sarif
+        from twscan.reports.sarif import sarif_chunks
 
-        return render_sarif(findings, summary, opts)
+        return sarif_chunks(findings, summary, opts)
+    return [_render_text_like(findings, summary, fmt, opts)]
+
+
+def _render_text_like(
+    findings: list[Finding], summary: ScanSummary, fmt: str, opts: ReportOptions
+) -> str:
     if fmt == "github":
         from twscan.reports.github_annotations import render_github
 

@@ -6,6 +6,7 @@ finding are always present (``null`` when not applicable) so consumers need no e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from twscan import __version__
@@ -100,24 +101,40 @@ def triage_dict(
             "failing": t.failing,
         },
         "fail_on": t.fail_on.value,
-        "ignored": [finding_dict(f, opts, msg) for f in t.ignored],
-        "baselined": [finding_dict(f, opts, msg) for f in t.baselined],
+        "ignored": _lazy_findings(t.ignored, opts, msg),
+        "baselined": _lazy_findings(t.baselined, opts, msg),
         "baseline": t.baseline_file,
         "config": t.config_file,
     }
 
 
+def _lazy_findings(findings: list[Finding], opts: ReportOptions, msg: Messages) -> Any:
+    from twscan.reports.jsonstream import Lazy
+
+    return Lazy(findings, lambda f: finding_dict(f, opts, msg))
+
+
 def render_json(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
+    return "".join(json_chunks(findings, summary, opts))
+
+
+def json_chunks(
+    findings: list[Finding], summary: ScanSummary, opts: ReportOptions
+) -> Iterator[str]:
+    """The report in pieces: each finding's object is made as it is written (see
+    :mod:`twscan.reports.jsonstream`)."""
+    # here: the text report borrows reason_text from this module on every commit
+    from twscan.reports.jsonstream import Lazy, chunks
+
     msg = Messages(opts.lang)
     doc: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "twscan", "version": __version__},
-        "findings": [finding_dict(f, opts, msg) for f in findings],
+        "findings": Lazy(findings, lambda f: finding_dict(f, opts, msg)),
         "summary": summary_dict(findings, summary),
     }
     doc["summary"].update(triage_dict(findings, summary.triage, opts, msg))
     for k, v in opts.extra_sections.items():
         doc[k] = v
-    import json  # here: the text report borrows reason_text from this module on every commit
-
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    yield from chunks(doc)
+    yield "\n"

@@ -7,8 +7,8 @@ when lines move; both are filled from the same data the other reports use.
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -103,6 +103,16 @@ def _result(
 
 
 def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOptions) -> str:
+    return "".join(sarif_chunks(findings, summary, opts))
+
+
+def sarif_chunks(
+    findings: list[Finding], summary: ScanSummary, opts: ReportOptions
+) -> Iterator[str]:
+    """The log in pieces: each result is made as it is written (see
+    :mod:`twscan.reports.jsonstream`)."""
+    from twscan.reports.jsonstream import Lazy, chunks
+
     msg = Messages(opts.lang)
     rules = [r for r in opts.rules if isinstance(r, Rule | PairRule)]
     descriptors = [_rule_descriptor(r, msg) for r in rules]
@@ -112,10 +122,14 @@ def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOpti
         for d in extra_rules:
             index[d["id"]] = len(descriptors)
             descriptors.append(d)
-    results = [_result(f, opts, msg, index) for f in findings]
+    results: list[Any] = [*findings]
     extra_results = opts.extra_sections.get("sarif_results")
     if isinstance(extra_results, list):
         results.extend(extra_results)
+
+    def result(item: Any) -> Any:  # exposure results come ready-made
+        return _result(item, opts, msg, index) if isinstance(item, Finding) else item
+
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -126,7 +140,7 @@ def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOpti
                 "rules": descriptors,
             }
         },
-        "results": results,
+        "results": Lazy(results, result),
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri()}},
         "invocations": [
             {
@@ -141,7 +155,8 @@ def render_sarif(findings: list[Finding], summary: ScanSummary, opts: ReportOpti
         "columnKind": "unicodeCodePoints",
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    yield from chunks(doc)
+    yield "\n"
 
 
 def _cwd_uri() -> str:
