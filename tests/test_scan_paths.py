@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -110,15 +109,38 @@ def test_an_unreadable_file_found_while_walking_is_listed_not_fatal(
 def test_a_named_directory_that_cannot_be_listed_is_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """As root every directory lists, so os.walk's report of the failure is simulated."""
+    """As root every directory lists, so the listing's failure is simulated."""
     d = str(tmp_path / "locked")
     os.mkdir(d)
+    real = os.scandir
 
-    def walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[object]:
-        onerror(PermissionError(13, "Permission denied", top))
-        return iter(())
+    def scandir(top: str) -> object:
+        if top == d:
+            raise PermissionError(13, "Permission denied", top)
+        return real(top)
 
-    monkeypatch.setattr(files.os, "walk", walk)
+    monkeypatch.setattr(files.os, "scandir", scandir)
     assert main(["scan", d]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"twscan: error: could not scan {d}: unreadable: Permission denied"]
+
+
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    """Python 3.11's os.walk recursed once per level: 1,500 nested directories ended the
+    scan with a RecursionError. The walk keeps a stack instead."""
+    import sys
+
+    from tests import creds
+
+    deep = tmp_path
+    for _ in range(sys.getrecursionlimit() + 500):  # not mkdir(parents=True): it recurses too
+        deep = deep / "d"
+        os.mkdir(deep)
+    tok = creds.auth_token()
+    (deep / "app.env").write_text(f"TWILIO_AUTH_TOKEN={tok}\n")
+    (tmp_path / "top.txt").write_text("hello\n")
+    proc = run_twscan("scan", str(tmp_path), "-f", "json", "--show-secrets")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [f["secret"] for f in doc["findings"]] == [tok]
+    assert doc["summary"]["files_scanned"] == 2

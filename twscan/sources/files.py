@@ -73,10 +73,7 @@ def walk(paths: list[str], *, max_size: int = DEFAULT_MAX_SIZE, gitignore: bool 
 
 
 def _walk_dir(root: str, skipped: list[tuple[str, str]]) -> Iterator[str]:
-    def onerror(e: OSError) -> None:
-        skipped.append((str(e.filename), f"unreadable: {e.strerror}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+    for dirpath, dirnames, filenames in _walk(root, skipped):
         kept = []
         for d in sorted(dirnames):
             if d in _SKIP_DIRS:
@@ -93,6 +90,34 @@ def _walk_dir(root: str, skipped: list[tuple[str, str]]) -> Iterator[str]:
                 skipped.append((p, _symlink_reason(p)))
             else:
                 yield p
+
+
+def _walk(
+    root: str, skipped: list[tuple[str, str]]
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(root)``, top down, with its order, but with a stack instead of recursion:
+    Python 3.11's ``os.walk`` recurses once per level, and a checkout can nest directories a
+    few thousand deep (a RecursionError ended the scan). A directory that cannot be listed
+    (too long a path, no permission) is listed as skipped, as ``onerror`` did."""
+    stack = [root]
+    while stack:
+        top = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(top) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError as e:
+            skipped.append((str(e.filename or top), f"unreadable: {e.strerror}"))
+            continue
+        yield top, dirnames, filenames
+        # what the caller left in dirnames, in its order, the first visited first
+        stack.extend(os.path.join(top, d) for d in reversed(dirnames))
 
 
 def _symlink_reason(p: str) -> str:
