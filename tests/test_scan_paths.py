@@ -139,7 +139,13 @@ def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path)
     tok = creds.auth_token()
     (deep / "app.env").write_text(f"TWILIO_AUTH_TOKEN={tok}\n")
     (tmp_path / "top.txt").write_text("hello\n")
-    proc = run_twscan("scan", str(tmp_path), "-f", "json", "--show-secrets")
+    try:
+        proc = run_twscan("scan", str(tmp_path), "-f", "json", "--show-secrets")
+    finally:  # shutil.rmtree, which cleans tmp_path up, recurses as deep as the tree
+        (deep / "app.env").unlink()
+        while deep != tmp_path:
+            os.rmdir(deep)
+            deep = deep.parent
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert [f["secret"] for f in doc["findings"]] == [tok]
