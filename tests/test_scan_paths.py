@@ -150,3 +150,17 @@ def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path)
     doc = json.loads(proc.stdout)
     assert [f["secret"] for f in doc["findings"]] == [tok]
     assert doc["summary"]["files_scanned"] == 2
+
+
+def test_an_ignored_directory_with_a_link_to_its_parent_is_not_followed(tmp_path: Path) -> None:
+    """--gitignore walks the directories git reports as ignored; a symlink loop in one is
+    listed with the directories but never entered, as os.walk did."""
+    from tests.gitutil import Repo
+
+    repo = Repo(tmp_path / "r")
+    (repo.path / "build").mkdir()
+    (repo.path / "build" / "up").symlink_to("..")
+    repo.write(".gitignore", "build/\n")
+    repo.write("app.env", f"TWILIO_AUTH_TOKEN={creds.auth_token()}\n")
+    proc = run_twscan("scan", "--gitignore", ".", cwd=repo.path, env={"GIT_CONFIG_NOSYSTEM": "1"})
+    assert proc.returncode == 1, proc.stderr

@@ -79,7 +79,7 @@ def _walk_dir(root: str, skipped: list[tuple[str, str]]) -> Iterator[str]:
             if d in _SKIP_DIRS:
                 continue
             p = os.path.join(dirpath, d)
-            if os.path.islink(p):  # os.walk lists it with the directories, never enters it
+            if os.path.islink(p):  # listed with the directories; never entered
                 skipped.append((p, "symlink to a directory: not followed"))
             else:
                 kept.append(d)
@@ -104,11 +104,14 @@ def _walk(
         top = stack.pop()
         dirnames: list[str] = []
         filenames: list[str] = []
+        links: set[str] = set()  # listed among the directories, never entered (as os.walk)
         try:
             with os.scandir(top) as it:
                 for entry in it:
                     try:
                         is_dir = entry.is_dir()
+                        if is_dir and entry.is_symlink():
+                            links.add(entry.name)
                     except OSError:
                         is_dir = False
                     (dirnames if is_dir else filenames).append(entry.name)
@@ -117,7 +120,7 @@ def _walk(
             continue
         yield top, dirnames, filenames
         # what the caller left in dirnames, in its order, the first visited first
-        stack.extend(os.path.join(top, d) for d in reversed(dirnames))
+        stack.extend(os.path.join(top, d) for d in reversed(dirnames) if d not in links)
 
 
 def _symlink_reason(p: str) -> str:
@@ -177,7 +180,7 @@ def _git_ignored(root: str) -> set[str] | None:
         else:
             ignored.add(os.path.normpath(entry))
     if dirs:
-        for dirpath, _dirnames, filenames in os.walk(root):
+        for dirpath, _dirnames, filenames in _walk(root, []):
             rel = os.path.relpath(dirpath, root)
             relslash = "" if rel == "." else rel + "/"
             if any(relslash.startswith(d) for d in dirs):
