@@ -86,8 +86,8 @@ def load_config(files: CommitFiles, start: Path, explicit: Path | None) -> Confi
     """``--config`` if given, else the nearest configuration from ``start`` up to the top,
     as the commit holds them; the defaults when there is none."""
     # Every place a configuration or baseline may be, read at once (most are not there).
-    places = [d / n for d in _upward(files, start) for n in _NAMES]
-    files.prefetch([*places, *([explicit] if explicit is not None else [])])
+    dirs = _upward(files, start)
+    files.prefetch([d / n for d in dirs for n in _NAMES] + ([explicit] if explicit else []))
     if explicit is not None:
         data = files.read(explicit)
         if data is None:
@@ -95,7 +95,7 @@ def load_config(files: CommitFiles, start: Path, explicit: Path | None) -> Confi
                 f"config file not found in the range's base {files.short}: {explicit}"
             )
         return _config(files, explicit, data)
-    for d in _upward(files, start):
+    for d in dirs:
         own = d / config.CONFIG_NAME
         data = files.read(own)
         if data is not None:

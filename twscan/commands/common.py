@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -154,7 +155,7 @@ def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector
     for r in (*policy(args).config.rules, *(getattr(args, "rules", []) or ())):
         paths.setdefault(Path(os.path.realpath(r)), Path(r))
     sources: list[RulesSource] = list(paths.values())
-    files = getattr(args, _FILES, None)
+    files = commit_files(args)
     if files is not None:
         from twscan import committed
 
@@ -198,7 +199,7 @@ def policy(args: argparse.Namespace) -> Policy:
     if isinstance(cached, Policy):
         return cached
     start = scan_root(args)
-    files = getattr(args, _FILES, None)
+    files = commit_files(args)
     notes: list[str] = []
     setattr(args, POLICY_NOTES, notes)
     if files is not None:
@@ -237,7 +238,7 @@ def _baseline(
 ) -> Baseline | None:
     if getattr(args, "no_baseline", False):
         return None
-    files = getattr(args, _FILES, None)
+    files = commit_files(args)
     if files is not None:
         from twscan import committed
 
@@ -319,7 +320,8 @@ def emit(
     opts = report_options(args, detector)
     appendix = _network_checks(report, args, opts)
     pieces = render_chunks(report, summary, args.format, opts)
-    write_output([*pieces, appendix] if appendix else pieces, args.output, args.format)
+    # chained, not listed: JSON and SARIF pieces are made only as they are written
+    write_output(itertools.chain(pieces, [appendix]), args.output, args.format)
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:

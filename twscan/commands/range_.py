@@ -115,6 +115,8 @@ def _report_changed_settings(
     named = [Path(p) for p in (getattr(args, "config", None), getattr(args, "baseline", None)) if p]
     named += [Path(p) for p in getattr(args, "rules", []) or ()]
     watched = committed.governing_paths(files, pol.config, scan_root(args), named)
+    if not watched:
+        return  # no pathspec would mean every path the range changes
     changed: set[str] = set()
     left = base or git.empty_tree(args.repo)
     for tip in tips:

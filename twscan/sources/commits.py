@@ -153,10 +153,15 @@ def resolve_range(repo: Repo, specs: Sequence[str], since: str | None = None) ->
     return Revisions(_unique(include), _unique(exclude), base, " ".join(wanted))
 
 
+def _refuse_option(word: str, what: str) -> None:
+    """A revision is never an option (``--output=F``) nor holds a line break for git's stdin."""
+    if not word or word.startswith("-") or "\n" in word or "\0" in word:
+        raise TwscanError(f"not a {what}: {word!r}")
+
+
 def _rev_parse(repo: Repo, spec: str) -> list[str]:
     """``git rev-parse`` of one revision or range, as ids and ``^``ids."""
-    if not spec or spec.startswith("-") or "\n" in spec or "\0" in spec:
-        raise TwscanError(f"not a revision or range: {spec!r}")
+    _refuse_option(spec, "revision or range")
     rc, out, _ = git.run_rc(["rev-parse", "--revs-only", "--end-of-options", spec], cwd=repo)
     lines = out.decode("ascii", "replace").split()
     if rc != 0 or not lines or not all(_OID.fullmatch(ln.removeprefix("^")) for ln in lines):
@@ -173,8 +178,7 @@ def _unknown(repo: Repo, message: str) -> TwscanError:
 
 def resolve_commit(repo: Repo, rev: str) -> str:
     """The commit a revision names; an error naming it when there is none."""
-    if not rev or rev.startswith("-") or "\n" in rev or "\0" in rev:
-        raise TwscanError(f"not a revision: {rev!r}")
+    _refuse_option(rev, "revision")
     rc, out, _ = git.run_rc(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd=repo
     )
@@ -194,8 +198,7 @@ def _commits(repo: Repo, oids: list[str]) -> list[str]:
     )
     lines = out.decode("ascii", "replace").split()
     if rc != 0 or len(lines) != len(oids):
-        bad = next((o for o in oids if rc != 0), oids[0])
-        raise TwscanError(f"not a commit: {bad}")
+        raise TwscanError(f"not a commit: {' '.join(oids)}"[:400])
     return lines
 
 
@@ -263,14 +266,27 @@ def pre_push_ranges(
 
     pre-commit sets PRE_COMMIT_FROM_REF/TO_REF (already resolved for a new branch), or only
     PRE_COMMIT_LOCAL_BRANCH when the whole branch is new. It tells a hook about the first
-    pushed ref only, so under pre-commit every local branch and tag is checked too, for the
-    commits the remote does not have: ``git push origin a b`` cannot slip ``b`` through. A
+    pushed ref only, so under pre-commit's hook the push's other refs are found too (see
+    :func:`_also_pushed`): ``git push origin a b`` cannot slip ``b`` through. Every range may
+    be empty: a push of commits the remote already has brings nothing new. A
     plain git hook reads ``<local ref> <local sha> <remote ref> <remote sha>`` lines, one per
     pushed ref. Commits any remote-tracking ref of the pushed-to remote already has are left
     out: they were pushed before. A remote sha this clone does not have (someone pushed since
     the last fetch) cannot bound the range; ``known`` tells, and such a push is treated like a
     new branch. Returns None when nothing is being pushed.
     """
+    ranges = _pushed_ranges(repo, env, stdin_lines, known)
+    for r in ranges or ():
+        r.may_be_empty = True
+    return ranges
+
+
+def _pushed_ranges(
+    repo: Repo,
+    env: Mapping[str, str],
+    stdin_lines: Sequence[str],
+    known: Callable[[str], bool],
+) -> list[Revisions] | None:
     git.require_repo(repo)
     remote = env.get("PRE_COMMIT_REMOTE_NAME") or None
     src, dst = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
@@ -291,8 +307,6 @@ def pre_push_ranges(
             ranges.append(_grow(repo, tip, remote_tips(repo, remote), local_branch))
         if remote:  # a real push through pre-commit's hook, not `pre-commit run --from-ref`
             ranges += _also_pushed(repo, remote, ranges[0].include)
-        for r in ranges:
-            r.may_be_empty = True
         return ranges
     ranges = []
     for line in stdin_lines:
@@ -302,17 +316,12 @@ def pre_push_ranges(
         local_sha, remote_sha = parts[1], parts[3]
         tip = resolve_commit(repo, local_sha)
         if git.is_zero(remote_sha) or not _OID.fullmatch(remote_sha) or not known(remote_sha):
-            r = _grow(repo, tip, remote_tips(repo), parts[0])
+            ranges.append(_grow(repo, tip, remote_tips(repo), parts[0]))
         else:
-            r = Revisions([tip], [remote_sha], remote_sha, f"{remote_sha}..{local_sha}")
-        r.may_be_empty = True
-        ranges.append(r)
+            ranges.append(Revisions([tip], [remote_sha], remote_sha, f"{remote_sha}..{local_sha}"))
     if stdin_lines:
         return ranges or None
-    tip = resolve_commit(repo, "HEAD")
-    r = _grow(repo, tip, remote_tips(repo), "HEAD")
-    r.may_be_empty = True
-    return [r]
+    return [_grow(repo, resolve_commit(repo, "HEAD"), remote_tips(repo), "HEAD")]
 
 
 def _also_pushed(repo: Repo, remote: str, named: list[str]) -> list[Revisions]:
@@ -329,7 +338,7 @@ def _also_pushed(repo: Repo, remote: str, named: list[str]) -> list[Revisions]:
         if not others:
             return []
         label = "the local branches and tags the remote does not have"
-        return [Revisions(others, unpushed, boundary(repo, others, unpushed), label, True)]
+        return [Revisions(others, unpushed, boundary(repo, others, unpushed), label)]
     ranges = []
     for src in sources:
         tip = resolve_commit(repo, src)
