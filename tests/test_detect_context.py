@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests import creds
+from twscan.core.model import Finding
 from twscan.detect import Detector
-from twscan.model import Finding
 
 
 def secrets_of(findings: list[Finding]) -> set[str]:

@@ -32,10 +32,10 @@ from tests.fake_github import (
     new_sid,
 )
 from twscan.commands import exposure as exposure_command
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding, Half, Severity
+from twscan.core.redact import redact
 from twscan.github.exposure import check_findings, sids_of, token_beside
-from twscan.model import Finding, Half, Severity
-from twscan.redact import redact
 
 ROOT = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -450,9 +450,9 @@ def test_gh_token_is_read_too(
 def test_report_sections_for_scans(fake: FakeGitHub, clock: FakeClock) -> None:
     """What a scan with --check-github hands its reporters, per format, validated as SARIF."""
     jsonschema = pytest.importorskip("jsonschema")
+    from twscan.core.model import ScanSummary
     from twscan.github.exposure import check_sids
     from twscan.github.render import report_sections
-    from twscan.model import ScanSummary
     from twscan.reports import ReportOptions, render
 
     world = World()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.gitutil import Repo, sid, token, token_line, twscan
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding
 from twscan.detect import Detector
-from twscan.errors import TwscanError
-from twscan.model import Finding
 from twscan.sources import history
 from twscan.sources.commits import MESSAGE_PATH
 from twscan.sources.history import HistoryOptions, scan_history
@@ -246,7 +246,7 @@ def test_a_sid_is_folded_into_its_pair(tmp_path: Path) -> None:
 def test_progress_bar_draws_only_on_a_terminal() -> None:
     import io
 
-    from twscan.progress import Progress
+    from twscan.core.progress import Progress
 
     quiet = io.StringIO()
     p = Progress(10, 1000, stream=quiet)

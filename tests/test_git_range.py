@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.gitutil import Repo, detector, secrets_of, sid, token, token_line, twscan
-from twscan.errors import TwscanError
-from twscan.model import Finding
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding
 from twscan.sources.commits import (
     MESSAGE_PATH,
     EmptyRangeError,

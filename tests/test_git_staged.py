@@ -26,7 +26,7 @@ from tests.gitutil import (
     token_line,
     twscan,
 )
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 from twscan.sources.staged import scan_staged
 
 

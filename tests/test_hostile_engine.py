@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from tests import creds
 from tests.conftest import REPO
+from twscan.core.model import Finding, Severity
 from twscan.detect import Detector, pair_findings
-from twscan.model import Finding, Severity
 from twscan.rules import PairRule
 from twscan.sources.chunked import scan_stream
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.gitutil import ROOT, Repo, git_env, token_line, twscan
 from twscan.commands.install_hook import MARKER, install
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from tests import creds
+from twscan.core.model import Finding
 from twscan.detect import Detector
 from twscan.gate import hyperscan_available
-from twscan.model import Finding
 from twscan.rules import make_jwt
 
 GATES = [False, True] if hyperscan_available() else [False]

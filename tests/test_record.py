@@ -1,4 +1,4 @@
-"""Records (twscan.record): what the dataclasses they replace gave, kept for every one of them."""
+"""Records (twscan.core.record): what the dataclasses they replace gave, kept for every one of them."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import twscan
 from tests import creds
 from twscan.config import Config
-from twscan.model import CommitInfo, Finding, Half, ScanSummary, Severity, Triage
-from twscan.record import FrozenInstanceError, FrozenRecord, Record
+from twscan.core.model import CommitInfo, Finding, Half, ScanSummary, Severity, Triage
+from twscan.core.record import FrozenInstanceError, FrozenRecord, Record
 from twscan.rules import load_ruleset
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ACME_RULES as RULES
 from twscan import rules
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 from twscan.rules import builtin_rules_dir, load_file
 
 

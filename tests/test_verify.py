@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fake_github import FakeTwilio, Misbehaviour
-from twscan.errors import TwscanError
-from twscan.model import Finding, Half, Severity
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding, Half, Severity
 from twscan.verify import _RUN_CACHE, _check_base_url, add_verify_args, verify_findings
 
 

@@ -21,9 +21,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from twscan.errors import TwscanError
-from twscan.record import FrozenRecord, Record, set_field
-from twscan.safeio import read_capped
+from twscan.core.errors import TwscanError
+from twscan.core.record import FrozenRecord, Record, set_field
+from twscan.core.safeio import read_capped
 
 FORMAT_VERSION = 1
 REASONS = ("false-positive", "test-credential", "revoked")
@@ -38,7 +38,7 @@ _ENTRY_KEYS = ("fingerprint", "rule", "path", "reason", "note")
 
 
 # Records, not dataclasses: scans with a baseline import this on every commit (see
-# twscan.record). Scans without one never import this module.
+# twscan.core.record). Scans without one never import this module.
 
 
 class Entry(FrozenRecord):

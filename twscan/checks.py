@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twscan.model import Severity
-from twscan.record import Record
+from twscan.core.model import Severity
+from twscan.core.record import Record
 
 TWILIO_CTY = "twilio-fpa;v=1"
 
@@ -19,7 +19,7 @@ TWILIO_CTY = "twilio-fpa;v=1"
 class Checked(Record):
     """What a check learnt about a match. A record, not a dataclass, and the decoding modules
     are imported only when a check runs: the commit hook imports this module on every commit
-    (see :mod:`twscan.record`)."""
+    (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("detail", "extra", "severity")
 

@@ -20,9 +20,9 @@ from twscan import config, git
 from twscan.baseline import Baseline
 from twscan.baseline import parse as parse_baseline
 from twscan.config import Config
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
+from twscan.core.safeio import MAX_SETTINGS_BYTES, read_capped
 from twscan.rules import RulesSource, RulesText
-from twscan.safeio import MAX_SETTINGS_BYTES, read_capped
 
 _NAMES = (config.CONFIG_NAME, "pyproject.toml", config.BASELINE_NAME)
 

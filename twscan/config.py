@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from twscan.errors import TwscanError
-from twscan.model import Severity
+from twscan.core.errors import TwscanError
+from twscan.core.model import Severity
+from twscan.core.record import FrozenRecord, set_field
+from twscan.core.safeio import read_capped
 from twscan.pathglob import PathGlobs
-from twscan.record import FrozenRecord, set_field
-from twscan.safeio import read_capped
 
 CONFIG_NAME = ".twscan.toml"
 BASELINE_NAME = ".twscan-baseline.json"
@@ -41,7 +41,7 @@ class Config(FrozenRecord):
     """The settings of one configuration file (every default without one).
 
     A record, not a dataclass: the commit hook builds one on every commit (see
-    :mod:`twscan.record`).
+    :mod:`twscan.core.record`).
     """
 
     __slots__ = (

@@ -22,7 +22,7 @@ import operator
 import re
 from collections.abc import Callable
 
-from twscan.record import FrozenRecord, set_field
+from twscan.core.record import FrozenRecord, set_field
 from twscan.rules import Rule, Vocabulary
 
 
@@ -71,7 +71,7 @@ _SCOPE_LINES_BACK = 80
 
 
 class Verdict(FrozenRecord):
-    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("accept", "score", "reason", "detail", "anchor")
     accept: bool

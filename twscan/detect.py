@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from twscan import layers
 from twscan.checks import Checked, run_check
 from twscan.context import Judge, Verdict
+from twscan.core.model import Finding, Half
 from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
-from twscan.model import Finding, Half
 from twscan.placeholders import is_placeholder
 from twscan.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
 from twscan.textdecode import decode, decode_as, is_binary, sniff_wide

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from twscan.core.usercache import cache_root
 from twscan.rules import Rule
-from twscan.usercache import cache_root
 
 
 class GateResult:

@@ -19,7 +19,7 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 
-from twscan.record import FrozenRecord, set_field
+from twscan.core.record import FrozenRecord, set_field
 
 MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
 MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
@@ -45,7 +45,7 @@ _WORDS = ("twilio", "auth_token", "authtoken", "auth-token", "api_secret", "apis
 
 
 class Layer(FrozenRecord):
-    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("start", "end", "text", "kind")
     start: int  # encoded span in the original text

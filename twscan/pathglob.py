@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 
-from twscan.errors import TwscanError
-from twscan.record import FrozenRecord, set_field
+from twscan.core.errors import TwscanError
+from twscan.core.record import FrozenRecord, set_field
 
 
 class PathGlobs(FrozenRecord):
-    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("patterns", "_regex")
     patterns: tuple[str, ...]

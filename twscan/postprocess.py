@@ -4,7 +4,7 @@ One function for every scan mode — files, the index, a range, the whole histor
 team's decisions (paths it excludes, values it allowlists, ignores in the code, its baseline,
 the severity that should stop a merge) must mean the same in the pre-commit hook, the CI gate
 and the audit. Nothing is dropped without a count: what is set aside travels to the reports in
-a :class:`~twscan.model.Triage`.
+a :class:`~twscan.core.model.Triage`.
 
 The order matters: an excluded path or an allowlisted value is not a finding at all; an inline
 ignore is a finding someone marked in the code (it wins over the baseline, being visible where
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twscan.config import Config
-from twscan.model import Finding, Severity, Triage
-from twscan.record import Record
-from twscan.safeio import display_name
+from twscan.core.model import Finding, Severity, Triage
+from twscan.core.record import Record
+from twscan.core.safeio import display_name
 
 if TYPE_CHECKING:  # twscan.baseline (hashlib, hmac, json) loads only when there is a baseline
     from twscan.baseline import Baseline
@@ -35,7 +35,7 @@ def _nowhere(path: str) -> str | None:
 
 
 class Policy(Record):
-    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("config", "baseline", "fail_on", "locate")
 

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import AnyStr
 
-from twscan import __version__, usercache
-from twscan.errors import TwscanError
-from twscan.model import Severity
-from twscan.record import FrozenRecord, Record, set_field
-from twscan.safeio import read_capped
+from twscan import __version__
+from twscan.core import usercache
+from twscan.core.errors import TwscanError
+from twscan.core.model import Severity
+from twscan.core.record import FrozenRecord, Record, set_field
+from twscan.core.safeio import read_capped
 
 _RULE_KEYS = {
     "id", "title", "kind", "severity", "description", "pattern", "secret-group",
@@ -31,7 +32,7 @@ _CONTEXT_KEYS = {"key-names", "deny-names", "credential-words", "anchor-kind"}
 
 
 # The classes below are records, not dataclasses: the commit hook loads the rules on every
-# commit (see twscan.record for what dataclasses cost it).
+# commit (see twscan.core.record for what dataclasses cost it).
 
 
 class ContextSpec(FrozenRecord):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 
-from twscan.record import FrozenRecord, set_field
+from twscan.core.record import FrozenRecord, set_field
 
 _SNIFF = 4096
 _BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -26,7 +26,7 @@ BINARY_SNIFF = 8192  # how much of the start decides that data is binary
 
 
 class Decoded(FrozenRecord):
-    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook imports this (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("text", "encoding", "binary")
     text: str

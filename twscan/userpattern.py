@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, AnyStr, Generic, cast
 
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 
 BASE_S = 1.0
 PER_CHAR_S = 3e-6

@@ -25,11 +25,11 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from twscan import __version__
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding
 from twscan.github.hosts import is_loopback, split_origin
 from twscan.github.options import DEFAULT_VERIFY_URL as DEFAULT_BASE_URL
 from twscan.github.options import add_verify_args as add_verify_args
-from twscan.model import Finding
 
 if TYPE_CHECKING:
     import requests

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twscan import config, layers
+from twscan.core.errors import TwscanError
+from twscan.core.messages import detect_lang
+from twscan.core.model import Finding, ScanSummary, Severity, Triage
 from twscan.detect import Detector
-from twscan.errors import TwscanError
 from twscan.github.options import add_github_args, add_verify_args
-from twscan.messages import detect_lang
-from twscan.model import Finding, ScanSummary, Severity, Triage
 from twscan.postprocess import Policy, triage
 from twscan.reports import FORMATS, ReportOptions, render_chunks
 from twscan.rules import RulesSource
@@ -325,7 +325,7 @@ def emit(
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:
-        from twscan.safeio import clean
+        from twscan.core.safeio import clean
 
         sys.stderr.write(f"twscan: error: {clean(summary.errors[0])}\n")  # it names a path
         return EXIT_ERROR

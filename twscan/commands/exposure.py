@@ -13,8 +13,8 @@ import json
 import sys
 
 from twscan.commands.common import add_report_args, write_output
+from twscan.core.messages import detect_lang
 from twscan.github.exposure import add_github_args, check_args
-from twscan.messages import detect_lang
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

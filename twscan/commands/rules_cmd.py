@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from twscan.core.errors import TwscanError
+from twscan.core.safeio import clean
 from twscan.detect import Detector
-from twscan.errors import TwscanError
 from twscan.rules import Rule, expand_example, load_file, load_ruleset
-from twscan.safeio import clean
 
 
 @dataclass
@@ -60,7 +60,7 @@ def check_rules(detector: Detector, rules: list[Rule]) -> list[ExampleFailure]:
 
 
 def _belongs(finding: object, rule: Rule) -> bool:
-    from twscan.model import Finding
+    from twscan.core.model import Finding
 
     assert isinstance(finding, Finding)
     if finding.rule == rule.id:

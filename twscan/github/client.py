@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from twscan import __version__
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 from twscan.github import transfer
 from twscan.github.hosts import Origin, canonical_host, printable, shown_host, split_origin
 from twscan.github.hosts import is_loopback as is_loopback
@@ -141,7 +141,7 @@ def _utc(epoch: float) -> str:
 
 
 def _stderr(message: str) -> None:
-    from twscan.safeio import clean  # GitHub's words and paths: one line, nothing that drives
+    from twscan.core.safeio import clean  # GitHub's words and paths: one line, nothing that drives
 
     print(f"twscan: {clean(message)}", file=sys.stderr, flush=True)
 

@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding
+from twscan.core.redact import redact
 from twscan.github.cache import ExposureCache
 from twscan.github.client import (
     REQUEST_DEADLINE_S,
@@ -36,8 +38,6 @@ from twscan.github.hosts import is_loopback
 from twscan.github.options import DEFAULT_API_URL, DEFAULT_GITHUB_TIMEOUT_S, DEFAULT_TTL_S
 from twscan.github.options import add_github_args as add_github_args
 from twscan.github.ratelimit import Clock, SystemClock
-from twscan.model import Finding
-from twscan.redact import redact
 
 if TYPE_CHECKING:
     import requests
@@ -314,7 +314,7 @@ def resolve_token(token_file: str | None) -> tuple[str | None, str]:
 
 
 def _stderr(message: str) -> None:
-    from twscan.safeio import clean  # GitHub's words and paths: one line, nothing that drives
+    from twscan.core.safeio import clean  # GitHub's words and paths: one line, nothing that drives
 
     print(f"twscan: {clean(message)}", file=sys.stderr, flush=True)
 

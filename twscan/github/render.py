@@ -11,6 +11,8 @@ import hashlib
 from typing import Any
 
 from twscan import __version__
+from twscan.core.messages import Messages
+from twscan.core.safeio import clean
 from twscan.github.exposure import (
     EXPOSED,
     NOT_CHECKED,
@@ -20,8 +22,6 @@ from twscan.github.exposure import (
     ExposureHit,
     ExposureResult,
 )
-from twscan.messages import Messages
-from twscan.safeio import clean
 
 RULE_ID = "twscan.github-exposure"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

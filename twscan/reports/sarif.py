@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 from twscan import __version__
-from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary, Severity
-from twscan.redact import redact
+from twscan.core.messages import Messages
+from twscan.core.model import Finding, ScanSummary, Severity
+from twscan.core.redact import redact
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
 from twscan.rules import PairRule, Rule

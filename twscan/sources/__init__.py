@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from twscan.model import Finding
+from twscan.core.model import Finding
 
 
 class BlobScanner(Protocol):

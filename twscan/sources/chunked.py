@@ -19,8 +19,8 @@ import codecs
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
+from twscan.core.model import Finding
 from twscan.detect import Detector, Parts, dedupe, drop_covered_halves, pair_and_dedupe
-from twscan.model import Finding
 from twscan.textdecode import BINARY_SNIFF, is_binary, sniff_wide, wide_bom, wide_unit
 
 CHUNK = 16 * 1024 * 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from twscan.record import FrozenRecord, Record, set_field
+from twscan.core.record import FrozenRecord, Record, set_field
 
 
 class Severity(StrEnum):
@@ -61,7 +61,7 @@ class Half(Record):
 
 class Finding(Record):
     """One credential found. A record, not a dataclass, like everything the commit hook
-    imports: see :mod:`twscan.record`."""
+    imports: see :mod:`twscan.core.record`."""
 
     __slots__ = (
         "rule", "kind", "severity", "title", "file", "line", "column", "secret", "reason",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import stat
 
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 
 #: Settings files larger than this are refused: real ones are kilobytes.
 MAX_SETTINGS_BYTES = 64 * 1024 * 1024
