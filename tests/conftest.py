@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 
 REPO = Path(__file__).resolve().parent.parent
 

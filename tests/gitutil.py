@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.creds import account_sid, auth_token
 from twscan.core.model import Finding
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 
 ROOT = Path(__file__).resolve().parent.parent
 

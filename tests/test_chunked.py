@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import creds
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 from twscan.sources.chunked import scan_stream
 
 CHUNK = 4096

@@ -6,7 +6,7 @@ import pytest
 
 from tests import creds
 from twscan.core.model import Finding
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 
 
 def secrets_of(findings: list[Finding]) -> set[str]:

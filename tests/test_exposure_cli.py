@@ -716,7 +716,7 @@ def test_cache_spares_the_rate_limit_on_a_rerun(
 def test_check_findings_annotates_the_scan(fake: FakeGitHub, clock: FakeClock) -> None:
     world = World()
     world.build(fake)
-    detect = pytest.importorskip("twscan.detect")
+    detect = pytest.importorskip("twscan.detect.engine")
     text = f'client = Client("{world.exposed}", "{world.token}")\nother = "{world.clean}"\n'
     findings = detect.Detector.load().scan_text(text, "local.py")
     assert set(sids_of(findings)) == {world.exposed, world.clean}

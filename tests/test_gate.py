@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import creds
-from twscan import gate as gate_module
-from twscan.detect import Detector
-from twscan.gate import HyperscanGate, ReGate, hyperscan_available, value_runs
+from twscan.detect import gate as gate_module
+from twscan.detect.engine import Detector
+from twscan.detect.gate import HyperscanGate, ReGate, hyperscan_available, value_runs
 
 pytestmark = pytest.mark.skipif(not hyperscan_available(), reason="hyperscan not installed")
 

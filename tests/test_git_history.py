@@ -12,7 +12,7 @@ import pytest
 from tests.gitutil import Repo, sid, token, token_line, twscan
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 from twscan.sources import history
 from twscan.sources.commits import MESSAGE_PATH
 from twscan.sources.history import HistoryOptions, scan_history

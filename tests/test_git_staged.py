@@ -155,7 +155,7 @@ def test_commit_with_git_commit_a_reads_the_temporary_index(repo: Repo) -> None:
     repo.write("x.env", "A=1\n" + token_line(tok))
     hook = repo.path / ".git" / "hooks" / "pre-commit"
     code = (
-        "import sys; from twscan.detect import Detector; "
+        "import sys; from twscan.detect.engine import Detector; "
         "from twscan.sources.staged import scan_staged; "
         "sys.exit(1 if scan_staged(Detector.load())[0] else 0)"
     )
@@ -321,7 +321,7 @@ def test_hook_path_imports_nothing_heavy(repo: Repo) -> None:
     """Latency is the feature: GitPython, requests and process pools cost 100+ ms each."""
     code = (
         "import sys, twscan.commands.staged as c, twscan.sources.staged; "
-        "from twscan.detect import Detector; "
+        "from twscan.detect.engine import Detector; "
         "twscan.sources.staged.scan_staged(Detector.load()); "
         "print(' '.join(sorted(m for m in ('git', 'requests', 'multiprocessing', "
         "'concurrent.futures', 'twscan.sources.history') if m in sys.modules)))"

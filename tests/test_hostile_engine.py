@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from tests import creds
 from tests.conftest import REPO
 from twscan.core.model import Finding, Severity
-from twscan.detect import Detector, pair_findings
-from twscan.rules import PairRule
+from twscan.detect.engine import Detector, pair_findings
+from twscan.detect.rules import PairRule
 from twscan.sources.chunked import scan_stream
 
 DET = Detector.load()
@@ -327,7 +327,7 @@ def test_values_on_one_long_line_do_not_each_read_the_line(
     """A minified bundle, or a dump's one-line INSERT, holds thousands of values on one line
     of megabytes; judging each value must not copy or scan the whole line (it did: a 6 MB
     bundle of 100k tokens took 50 s). Counted, not timed: the characters the judge reads."""
-    from twscan.context import Judge
+    from twscan.detect.context import Judge
 
     read = [0]
     line_text = Judge.line_text

@@ -237,7 +237,7 @@ _PATTERNS = [
     st.integers(0, 40),
 )
 def test_bounded_pattern_finds_what_re_finds(pattern: str, text: str, pos: int, end: int) -> None:
-    from twscan.userpattern import bounded
+    from twscan.detect.userpattern import bounded
 
     b, r = bounded(pattern, "test"), re.compile(pattern)
     assert [m.span() for m in b.finditer(text, pos, end)] == [

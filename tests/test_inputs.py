@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import creds
-from twscan.detect import Detector
-from twscan.placeholders import is_placeholder
+from twscan.detect.engine import Detector
+from twscan.detect.placeholders import is_placeholder
 
 
 def _all(found: list) -> set[str]:  # type: ignore[type-arg]

@@ -20,9 +20,9 @@ import pytest
 
 from tests import creds
 from twscan.core.model import Finding
-from twscan.detect import Detector
-from twscan.gate import hyperscan_available
-from twscan.rules import make_jwt
+from twscan.detect.engine import Detector
+from twscan.detect.gate import hyperscan_available
+from twscan.detect.rules import make_jwt
 
 GATES = [False, True] if hyperscan_available() else [False]
 

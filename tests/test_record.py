@@ -16,7 +16,7 @@ from tests import creds
 from twscan.config import Config
 from twscan.core.model import CommitInfo, Finding, Half, ScanSummary, Severity, Triage
 from twscan.core.record import FrozenInstanceError, FrozenRecord, Record
-from twscan.rules import load_ruleset
+from twscan.detect.rules import load_ruleset
 
 
 def _all_records() -> list[type[Record]]:

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import run_twscan
 from twscan.commands.rules_cmd import check_rules
 from twscan.core.messages import EN, JA
-from twscan.detect import Detector
-from twscan.rules import builtin_rules_dir, load_ruleset
+from twscan.detect.engine import Detector
+from twscan.detect.rules import builtin_rules_dir, load_ruleset
 
 RULES = load_ruleset().rules
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ACME_RULES as RULES
-from twscan import rules
 from twscan.core.errors import TwscanError
-from twscan.rules import builtin_rules_dir, load_file
+from twscan.detect import rules
+from twscan.detect.rules import builtin_rules_dir, load_file
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from twscan.baseline import parse as parse_baseline
 from twscan.config import Config
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import MAX_SETTINGS_BYTES, read_capped
-from twscan.rules import RulesSource, RulesText
+from twscan.detect.rules import RulesSource, RulesText
 
 _NAMES = (config.CONFIG_NAME, "pyproject.toml", config.BASELINE_NAME)
 

@@ -236,9 +236,9 @@ def _str_list(data: dict[str, object], key: str, where: str) -> list[str]:
 
 
 def _regex(pattern: str, where: str) -> re.Pattern[str]:
-    """A user's pattern, run on every finding's value: time-limited (twscan.userpattern), so
+    """A user's pattern, run on every finding's value: time-limited (twscan.detect.userpattern), so
     ``(a+)+$`` stops the run with an error naming ``allowlist[i]`` instead of hanging it."""
-    from twscan.userpattern import bounded  # only with an allowlist
+    from twscan.detect.userpattern import bounded  # only with an allowlist
 
     try:
         return bounded(pattern, where)

@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twscan import config, layers
+from twscan import config
 from twscan.core.errors import TwscanError
 from twscan.core.messages import detect_lang
 from twscan.core.model import Finding, ScanSummary, Severity, Triage
-from twscan.detect import Detector
+from twscan.detect.codec import layers
+from twscan.detect.engine import Detector
+from twscan.detect.rules import RulesSource
 from twscan.github.options import add_github_args, add_verify_args
 from twscan.postprocess import Policy, triage
 from twscan.reports import FORMATS, ReportOptions, render_chunks
-from twscan.rules import RulesSource
 
 if TYPE_CHECKING:  # loaded only when a baseline is found or named (hashlib, hmac, json)
     from twscan import committed

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import clean
-from twscan.detect import Detector
-from twscan.rules import Rule, expand_example, load_file, load_ruleset
+from twscan.detect.engine import Detector
+from twscan.detect.rules import Rule, expand_example, load_file, load_ruleset
 
 
 @dataclass

@@ -12,9 +12,9 @@ from twscan.commands.common import add_output_args, emit, load_detector, policy
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding, ScanSummary
 from twscan.core.safeio import display_name
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
+from twscan.detect.rules import RulesSource
 from twscan.postprocess import Policy, excluded
-from twscan.rules import RulesSource
 from twscan.sources import chunked, files
 
 # Below this many bytes a worker pool costs more to start than it saves.

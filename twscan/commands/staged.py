@@ -15,7 +15,7 @@ from twscan.commands.common import add_output_args
 from twscan.core.errors import TwscanError
 
 if TYPE_CHECKING:
-    from twscan.detect import Detector
+    from twscan.detect.engine import Detector
 
 HELP = "scan what the next commit would add (the index against HEAD)"
 DESCRIPTION = """\

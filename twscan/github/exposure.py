@@ -378,7 +378,7 @@ def check_sids(
                     say,
                 )
             if detector is None:
-                from twscan.detect import Detector
+                from twscan.detect.engine import Detector
 
                 detector = Detector.load()
             result = _check_one(client, sid, detector, clock)

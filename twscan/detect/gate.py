@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from twscan.core.usercache import cache_root
-from twscan.rules import Rule
+from twscan.detect.rules import Rule
 
 
 class GateResult:

@@ -84,7 +84,7 @@ class Rule(FrozenRecord):
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     context: ContextSpec | None
-    check: str | None  # a named structural check (twscan/checks.py) a match must pass
+    check: str | None  # a named structural check (twscan/detect/checks.py) a match must pass
     source: str
 
     def __init__(
@@ -195,11 +195,14 @@ class RuleSet(Record):
 
 
 def builtin_rules_dir() -> Path:
-    """Inside a wheel the rules sit in the package; in a checkout, beside it."""
-    packaged = Path(__file__).with_name("rules")
+    """Inside a wheel the rules sit in the package (``twscan/rules``); in a checkout, beside it.
+
+    This module is ``twscan/detect/rules.py``: the package is its parent's parent."""
+    package = Path(__file__).parent.parent
+    packaged = package / "rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return package.resolve().parent / "rules"
 
 
 class RulesText(FrozenRecord):
@@ -252,7 +255,8 @@ def _load_text(src: RulesText) -> RuleSet:
 
 def _trusted(path: Path | str) -> bool:
     """Only the shipped rules run on ``re`` unbounded: they are reviewed and on the hot path.
-    Every other file's patterns are the user's, run with a time limit (twscan.userpattern)."""
+    Every other file's patterns are the user's, run with a time limit
+    (twscan.detect.userpattern)."""
     here = os.path.dirname(os.path.abspath(path))
     return here == os.path.abspath(builtin_rules_dir())
 
@@ -405,7 +409,7 @@ def _compile(text: AnyStr, where: str, trusted: bool) -> re.Pattern[AnyStr]:
     path without one."""
     if trusted:
         return re.compile(text)
-    from twscan.userpattern import bounded
+    from twscan.detect.userpattern import bounded
 
     return bounded(text, where)
 
@@ -413,7 +417,7 @@ def _compile(text: AnyStr, where: str, trusted: bool) -> re.Pattern[AnyStr]:
 def _check_name(raw: object, where: str) -> str | None:
     if raw is None:
         return None
-    from twscan.checks import CHECKS
+    from twscan.detect.checks import CHECKS
 
     if not isinstance(raw, str) or raw not in CHECKS:
         known = ", ".join(sorted(CHECKS))

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 
 from twscan.core.record import FrozenRecord, set_field
-from twscan.rules import Rule, Vocabulary
+from twscan.detect.rules import Rule, Vocabulary
 
 
 def _lazy(pattern: str) -> Callable[[], re.Pattern[str]]:

@@ -14,14 +14,14 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from twscan import layers
-from twscan.checks import Checked, run_check
-from twscan.context import Judge, Verdict
 from twscan.core.model import Finding, Half
-from twscan.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
-from twscan.placeholders import is_placeholder
-from twscan.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
-from twscan.textdecode import decode, decode_as, is_binary, sniff_wide
+from twscan.detect.checks import Checked, run_check
+from twscan.detect.codec import layers
+from twscan.detect.codec.text import decode, decode_as, is_binary, sniff_wide
+from twscan.detect.context import Judge, Verdict
+from twscan.detect.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
+from twscan.detect.placeholders import is_placeholder
+from twscan.detect.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -130,9 +130,9 @@ class Detector:
 
     def scan_window(self, text: str, path: str, encoding: str, parts: Parts) -> None:
         """One window of a large file (see :mod:`twscan.sources.chunked`), decoded by the caller
-        as the whole file is (``encoding`` as :func:`twscan.textdecode.decode` names it): its
-        findings go to ``parts``, ids and secrets unpaired, so that pairs are made once over
-        the whole file."""
+        as the whole file is (``encoding`` as :func:`twscan.detect.codec.text.decode` names
+        it): its findings go to ``parts``, ids and secrets unpaired, so that pairs are made
+        once over the whole file."""
         with _GcPause(len(text)):
             if encoding.startswith(("utf-16", "utf-32")):
                 self.scan_text(text, path, encoding=encoding, parts=parts)  # as scan_bytes: no gate
