@@ -317,7 +317,7 @@ def test_documented_pre_commit_config_uses_real_hooks() -> None:
 
 
 def test_docs_cover_every_config_key_and_option() -> None:
-    from twscan.config import KEYS
+    from twscan.triage.config import KEYS
 
     docs = (ROOT / "docs" / "workflow.md").read_text()
     for key in KEYS:

@@ -12,7 +12,7 @@ from tests import creds
 from tests.conftest import ACME_RULES, run_twscan
 from tests.gitutil import Repo
 from tests.gitutil import twscan as run_git_mode
-from twscan.pathglob import PathGlobs
+from twscan.triage.pathglob import PathGlobs
 
 
 def write(root: Path, rel: str, text: str) -> Path:

@@ -356,7 +356,7 @@ def test_hook_leaves_slow_modules_alone(
         "from twscan.cli import main\n"
         f"code = main({argv!r})\n"
         "slow = ('dataclasses', 'tomllib', 'json', 'hashlib', 'hmac', 'secrets', 'inspect', "
-        "'tempfile', 'twscan.baseline')\n"
+        "'tempfile', 'twscan.triage.baseline')\n"
         "new = [m for m in slow if m in sys.modules and m not in before]\n"
         "sys.stderr.write('loaded: ' + ' '.join(new) + '\\n')\n"
         "raise SystemExit(code)\n"

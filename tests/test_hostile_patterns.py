@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests import creds
 from tests.conftest import REPO
-from twscan.pathglob import PathGlobs
+from twscan.triage.pathglob import PathGlobs
 
 HANG = 30  # seconds: today's code does not finish these in minutes
 

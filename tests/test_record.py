@@ -13,10 +13,10 @@ import pytest
 
 import twscan
 from tests import creds
-from twscan.config import Config
 from twscan.core.model import CommitInfo, Finding, Half, ScanSummary, Severity, Triage
 from twscan.core.record import FrozenInstanceError, FrozenRecord, Record
 from twscan.detect.rules import load_ruleset
+from twscan.triage.config import Config
 
 
 def _all_records() -> list[type[Record]]:

@@ -106,8 +106,9 @@ def _report_changed_settings(
     import sys
     from pathlib import Path
 
-    from twscan import committed, git
+    from twscan import git
     from twscan.commands.common import commit_files, policy, scan_root
+    from twscan.triage import committed
 
     pol = policy(args)
     files = commit_files(args)

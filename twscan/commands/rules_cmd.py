@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _active_rule_files(args: argparse.Namespace) -> tuple[Path, ...]:
     """The configured rules files, then ``--rules``: the same set a scan from here loads."""
-    from twscan.config import discover
+    from twscan.triage.config import discover
 
     files: dict[str, Path] = {}
     for f in (*discover(Path.cwd(), args.config).rules, *args.rules):

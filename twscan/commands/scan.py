@@ -14,8 +14,8 @@ from twscan.core.model import Finding, ScanSummary
 from twscan.core.safeio import display_name
 from twscan.detect.engine import Detector
 from twscan.detect.rules import RulesSource
-from twscan.postprocess import Policy, excluded
 from twscan.sources import chunked, files
+from twscan.triage.policy import Policy, excluded
 
 # Below this many bytes a worker pool costs more to start than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024

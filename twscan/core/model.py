@@ -128,7 +128,7 @@ def fingerprint(rule: str, secret: str, path: str) -> str:
 
 
 class Triage(Record):
-    """What :mod:`twscan.postprocess` kept out of the failing findings, so that none is silent.
+    """What :mod:`twscan.triage.policy` kept out of the failing findings, so that none is silent.
 
     The reports show these next to the findings: an ignore or a baseline entry that hides a
     secret must be as visible in review as the secret would have been.

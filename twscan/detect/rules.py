@@ -207,7 +207,8 @@ def builtin_rules_dir() -> Path:
 
 class RulesText(FrozenRecord):
     """A rules file as a commit holds it: its place in the work tree (for messages) and its
-    bytes, read from the commit rather than from the checkout (see :mod:`twscan.committed`)."""
+    bytes, read from the commit rather than from the checkout (see
+    :mod:`twscan.triage.committed`)."""
 
     __slots__ = ("path", "data")
     path: Path

@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from twscan.config import Config
 from twscan.core.model import Finding, Severity, Triage
 from twscan.core.record import Record
 from twscan.core.safeio import display_name
+from twscan.triage.config import Config
 
-if TYPE_CHECKING:  # twscan.baseline (hashlib, hmac, json) loads only when there is a baseline
-    from twscan.baseline import Baseline
+# twscan.triage.baseline (hashlib, hmac, json) loads only when there is a baseline
+if TYPE_CHECKING:
+    from twscan.triage.baseline import Baseline
 
 #: A finding's ``file`` as an absolute path, or None for what is not a path (``-`` for
 #: standard input, ``<commit message>``).

@@ -20,7 +20,7 @@ from twscan.core.errors import TwscanError
 from twscan.core.model import Severity
 from twscan.core.record import FrozenRecord, set_field
 from twscan.core.safeio import read_capped
-from twscan.pathglob import PathGlobs
+from twscan.triage.pathglob import PathGlobs
 
 CONFIG_NAME = ".twscan.toml"
 BASELINE_NAME = ".twscan-baseline.json"

@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from twscan import config, git
-from twscan.baseline import Baseline
-from twscan.baseline import parse as parse_baseline
-from twscan.config import Config
+from twscan import git
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import MAX_SETTINGS_BYTES, read_capped
 from twscan.detect.rules import RulesSource, RulesText
+from twscan.triage import config
+from twscan.triage.baseline import Baseline
+from twscan.triage.baseline import parse as parse_baseline
+from twscan.triage.config import Config
 
 _NAMES = (config.CONFIG_NAME, "pyproject.toml", config.BASELINE_NAME)
 
