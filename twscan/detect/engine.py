@@ -22,6 +22,8 @@ from twscan.detect.context import Judge, Verdict
 from twscan.detect.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
 from twscan.detect.placeholders import is_placeholder
 from twscan.detect.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
+from twscan.triage.ignores import MARKER as IGNORE_MARKER
+from twscan.triage.ignores import inline_ignored
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -492,7 +494,7 @@ class Detector:
         """``pair`` False: every place apart, ids and secrets unpaired (a secret's anchor, the
         offset of the id of its construct, in ``extra["_anchor"]``)."""
         findings: list[Finding] = []
-        ignores = _IGNORE in judge.text  # one search, not one per finding's line
+        ignores = IGNORE_MARKER in judge.text  # one search, not one per finding's line
         for r in sorted(raws, key=lambda r: r.start):
             line, col = _line_col(judge, r.start)
             eline, ecol = _line_col(judge, r.end)
@@ -520,7 +522,7 @@ class Detector:
                     findings[-1].severity = r.checked.severity
             if r.verdict.anchor is not None:
                 findings[-1].extra["_anchor"] = r.verdict.anchor
-            if ignores and _inline_ignored(judge, line - 1):
+            if ignores and inline_ignored(judge, line - 1):
                 findings[-1].extra["ignored"] = "inline"
         return pair_and_dedupe(self.pairs, findings) if pair else findings
 
@@ -662,21 +664,6 @@ def _pair_finding(pr: PairRule, secret: Finding, ident: Finding) -> Finding:
         ),
         extra={**secret.extra, "secret_kind": secret.kind},
     )
-
-
-_IGNORE = "twscan:ignore"
-_IGNORE_NEXT = "twscan:ignore-next-line"
-
-
-def _inline_ignored(judge: Judge, line_idx: int) -> bool:
-    """``twscan:ignore`` in a comment on the line, or ``twscan:ignore-next-line`` just above."""
-    line = judge.line_text(line_idx)
-    i = line.find(_IGNORE)
-    while i >= 0:
-        if not line.startswith(_IGNORE_NEXT, i):
-            return True
-        i = line.find(_IGNORE, i + 1)
-    return line_idx > 0 and _IGNORE_NEXT in judge.line_text(line_idx - 1)
 
 
 def drop_covered_halves(findings: list[Finding]) -> list[Finding]:
