@@ -221,7 +221,7 @@ def test_fast_commands_do_not_import_requests_or_every_command() -> None:
     code = (
         "import sys; from twscan.cli import main\n"
         "rc = main(['rules'])\n"
-        "bad = [m for m in ('requests', 'twscan.github.exposure', 'twscan.commands.exposure',"
+        "bad = [m for m in ('requests', 'twscan.net.github.exposure', 'twscan.commands.exposure',"
         " 'concurrent.futures.process') if m in sys.modules]\n"
         "print('LOADED', bad)\n"
     )

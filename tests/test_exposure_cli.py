@@ -35,7 +35,7 @@ from twscan.commands import exposure as exposure_command
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding, Half, Severity
 from twscan.core.redact import redact
-from twscan.github.exposure import check_findings, sids_of, token_beside
+from twscan.net.github.exposure import check_findings, sids_of, token_beside
 
 ROOT = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -451,8 +451,8 @@ def test_report_sections_for_scans(fake: FakeGitHub, clock: FakeClock) -> None:
     """What a scan with --check-github hands its reporters, per format, validated as SARIF."""
     jsonschema = pytest.importorskip("jsonschema")
     from twscan.core.model import ScanSummary
-    from twscan.github.exposure import check_sids
-    from twscan.github.render import report_sections
+    from twscan.net.github.exposure import check_sids
+    from twscan.net.github.render import report_sections
     from twscan.reports import ReportOptions, render
 
     world = World()
@@ -555,8 +555,8 @@ def test_plain_http_to_a_name_that_only_looks_like_loopback_is_warned_about(
     import requests
 
     from tests.test_github_client import recording_session
-    from twscan.github.client import GitHubHTTPError
-    from twscan.github.exposure import check_sids
+    from twscan.net.github.client import GitHubHTTPError
+    from twscan.net.github.exposure import check_sids
 
     session, adapter = recording_session()
     notes: list[str] = []
@@ -721,7 +721,7 @@ def test_check_findings_annotates_the_scan(fake: FakeGitHub, clock: FakeClock) -
     findings = detect.Detector.load().scan_text(text, "local.py")
     assert set(sids_of(findings)) == {world.exposed, world.clean}
     parser = argparse.ArgumentParser()
-    from twscan.github.exposure import add_github_args
+    from twscan.net.github.exposure import add_github_args
 
     add_github_args(parser)
     args = parser.parse_args(["--check-github", "--github-api-url", fake.url])
@@ -766,8 +766,8 @@ def test_token_beside_rules() -> None:
 
 def test_scan_path_does_not_import_requests() -> None:
     code = (
-        "import sys, twscan.github, twscan.github.exposure, twscan.github.render, "
-        "twscan.github.cache, twscan.github.client, twscan.verify, twscan.commands.exposure; "
+        "import sys, twscan.net.github, twscan.net.github.exposure, twscan.net.github.render, "
+        "twscan.net.github.cache, twscan.net.github.client, twscan.net.verify, twscan.commands.exposure; "
         "print('requests' in sys.modules)"
     )
     out = subprocess.run(

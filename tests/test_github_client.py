@@ -26,7 +26,7 @@ from tests.fake_github import (
     new_github_token,
     new_sid,
 )
-from twscan.github.client import (
+from twscan.net.github.client import (
     GitHubAuthError,
     GitHubClient,
     GitHubHTTPError,
@@ -34,8 +34,8 @@ from twscan.github.client import (
     GitHubTimeoutError,
     web_search_url,
 )
-from twscan.github.hosts import is_loopback
-from twscan.github.ratelimit import Bucket, LimitHeaders, classify
+from twscan.net.github.hosts import is_loopback
+from twscan.net.github.ratelimit import Bucket, LimitHeaders, classify
 
 RESEARCH = Path(__file__).resolve().parents[2] / "shared" / "research"
 SECONDARY = (

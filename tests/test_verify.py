@@ -19,7 +19,7 @@ import pytest
 from tests.fake_github import FakeTwilio, Misbehaviour
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding, Half, Severity
-from twscan.verify import _RUN_CACHE, _check_base_url, add_verify_args, verify_findings
+from twscan.net.verify import _RUN_CACHE, _check_base_url, add_verify_args, verify_findings
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from twscan.core.model import Finding, ScanSummary, Severity, Triage
 from twscan.detect.codec import layers
 from twscan.detect.engine import Detector
 from twscan.detect.rules import RulesSource
-from twscan.github.options import add_github_args, add_verify_args
+from twscan.net.github.options import add_github_args, add_verify_args
 from twscan.reports import FORMATS, ReportOptions, render_chunks
 from twscan.triage import config
 from twscan.triage.policy import Policy, triage
@@ -340,12 +340,12 @@ def _network_checks(report: list[Finding], args: argparse.Namespace, opts: Repor
     """
     appendix = ""
     if getattr(args, "verify", False):
-        from twscan.verify import verify_findings
+        from twscan.net.verify import verify_findings
 
         verify_findings(report, base_url=args.verify_url)
     if getattr(args, "check_github", False):
-        from twscan.github import exposure
-        from twscan.github import render as exposure_render
+        from twscan.net.github import exposure
+        from twscan.net.github import render as exposure_render
 
         results = exposure.check_findings(report, args)
         opts.extra_sections.update(exposure_render.report_sections(results, args.format))

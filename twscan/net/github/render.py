@@ -13,7 +13,7 @@ from typing import Any
 from twscan import __version__
 from twscan.core.messages import Messages
 from twscan.core.safeio import clean
-from twscan.github.exposure import (
+from twscan.net.github.exposure import (
     EXPOSED,
     NOT_CHECKED,
     NOT_FOUND,

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from twscan.github.hosts import printable
+from twscan.net.github.hosts import printable
 
 if TYPE_CHECKING:
     import requests

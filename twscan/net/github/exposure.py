@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding
 from twscan.core.redact import redact
-from twscan.github.cache import ExposureCache
-from twscan.github.client import (
+from twscan.net.github.cache import ExposureCache
+from twscan.net.github.client import (
     REQUEST_DEADLINE_S,
     SID_RE,
     GitHubHTTPError,
@@ -34,15 +34,15 @@ from twscan.github.client import (
     normalize_api_url,
     web_search_url,
 )
-from twscan.github.hosts import is_loopback
-from twscan.github.options import DEFAULT_API_URL, DEFAULT_GITHUB_TIMEOUT_S, DEFAULT_TTL_S
-from twscan.github.options import add_github_args as add_github_args
-from twscan.github.ratelimit import Clock, SystemClock
+from twscan.net.github.hosts import is_loopback
+from twscan.net.github.options import DEFAULT_API_URL, DEFAULT_GITHUB_TIMEOUT_S, DEFAULT_TTL_S
+from twscan.net.github.options import add_github_args as add_github_args
+from twscan.net.github.ratelimit import Clock, SystemClock
 
 if TYPE_CHECKING:
     import requests
 
-    from twscan.github.client import GitHubClient
+    from twscan.net.github.client import GitHubClient
 
 #: Kinds of finding that mean "a token or secret is here".
 TOKEN_KINDS = frozenset({"auth-token", "api-key-secret", "credential-pair"})
@@ -418,7 +418,7 @@ def _client(
     notify: Callable[[str], None],
 ) -> GitHubClient:
     """Build the client (this is where ``requests`` gets imported, and only here)."""
-    from twscan.github.client import GitHubClient
+    from twscan.net.github.client import GitHubClient
 
     if urllib.parse.urlsplit(api_url).scheme == "http" and not is_loopback(api_url):
         notify(f"warning: {api_url} is plain http: the GitHub token travels unencrypted")

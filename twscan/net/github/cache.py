@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from twscan.github.options import DEFAULT_TTL_S as DEFAULT_TTL_S
+from twscan.net.github.options import DEFAULT_TTL_S as DEFAULT_TTL_S
 
 #: A day: long enough for re-runs of the same pipeline, short enough to notice a new leak daily.
 

@@ -5,7 +5,7 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
 
 * only with ``--verify`` (never by default), and only to Twilio's own API over HTTPS (a plain
   ``http://`` base URL is accepted for a loopback test server only, loopback by address:
-  ``127.0.0.0/8``, ``::1`` or the name ``localhost``, see :mod:`twscan.github.hosts`);
+  ``127.0.0.0/8``, ``::1`` or the name ``localhost``, see :mod:`twscan.net.github.hosts`);
 * one read-only ``GET /v2/Services`` on ``verify.twilio.com`` with HTTP basic auth (SID:token or
   SK:secret): it changes nothing and lists nothing sensitive;
 * only 200 means live and only 401 means invalid. A 403 (test credentials, restricted API keys),
@@ -13,7 +13,7 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
   "unknown", never "revoked";
 * a redirect is never followed (the credential would go with it), the answer's body is never
   read (only its status counts, so an endless body costs nothing), each request has a deadline
-  for the whole exchange and the run a budget for all of them (:mod:`twscan.github.transfer`);
+  for the whole exchange and the run a budget for all of them (:mod:`twscan.net.github.transfer`);
 * each credential is asked about once per run (results kept by a one-way fingerprint, not by
   the secret), and nothing about the secret appears in any message.
 """
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 from twscan import __version__
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding
-from twscan.github.hosts import is_loopback, split_origin
-from twscan.github.options import DEFAULT_VERIFY_URL as DEFAULT_BASE_URL
-from twscan.github.options import add_verify_args as add_verify_args
+from twscan.net.github.hosts import is_loopback, split_origin
+from twscan.net.github.options import DEFAULT_VERIFY_URL as DEFAULT_BASE_URL
+from twscan.net.github.options import add_verify_args as add_verify_args
 
 if TYPE_CHECKING:
     import requests
@@ -107,7 +107,7 @@ def verify_findings(
         import requests  # deferred: only --verify pays for it
 
         session = requests.Session()
-    from twscan.github.transfer import monotonic
+    from twscan.net.github.transfer import monotonic
 
     spent = 0.0
     try:
@@ -144,7 +144,7 @@ def _probe(
     session: requests.Session, base: str, cred: tuple[str, str], timeout: float
 ) -> tuple[str, str]:
     """One read-only request; every outcome but 200 and 401 is "unknown"."""
-    from twscan.github import transfer
+    from twscan.net.github import transfer
 
     origin = split_origin(base)
     host = origin.netloc() if origin is not None else "the --verify-url host"
