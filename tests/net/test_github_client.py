@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.conftest import REPO
 from tests.fake_github import (
     FakeClock,
     FakeCommit,
@@ -37,7 +37,7 @@ from twscan.net.github.client import (
 from twscan.net.github.hosts import is_loopback
 from twscan.net.github.ratelimit import Bucket, LimitHeaders, classify
 
-RESEARCH = Path(__file__).resolve().parents[2] / "shared" / "research"
+RESEARCH = REPO.parent / "shared" / "research"
 SECONDARY = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )

@@ -22,13 +22,13 @@ import jsonschema
 import pytest
 
 from tests import creds
-from tests.conftest import run_twscan
+from tests.conftest import DATA, run_twscan
 from tests.gitutil import ROOT, Repo, git_env
 from tests.gitutil import twscan as run_cli
 
 yaml = pytest.importorskip("yaml")
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 SUMMARY = re.compile(
     r"^twscan: (\d+) findings \((\d+) new, (\d+) baselined, (\d+) ignored\), (\d+) files, "
     r"\d+\.\d\d s$"

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from tests import creds
-from tests.conftest import run_twscan
+from tests.conftest import DATA, run_twscan
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 
 
 def make_project(root: Path) -> dict[str, str]:

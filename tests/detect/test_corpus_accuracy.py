@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO
 from tests.corpus import (
     ACCOUNT_SID,
     API_KEY_SECRET,
@@ -42,7 +43,6 @@ SEEDS = (0, 1, 2)
 RECALL_MIN = 0.97
 TOKEN_RECALL_MIN = 0.97
 PRECISION_MIN = 0.97
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _cli_missing() -> bool:

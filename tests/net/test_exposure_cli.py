@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO
 from tests.fake_github import (
     FakeClock,
     FakeCommit,
@@ -37,7 +38,7 @@ from twscan.core.model import Finding, Half, Severity
 from twscan.core.redact import redact
 from twscan.net.github.exposure import check_findings, sids_of, token_beside
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
@@ -554,7 +555,7 @@ def test_plain_http_to_a_name_that_only_looks_like_loopback_is_warned_about(
     clear text, so twscan says so (a stand-in transport sends nothing anywhere)."""
     import requests
 
-    from tests.test_github_client import recording_session
+    from tests.net.test_github_client import recording_session
     from twscan.net.github.client import GitHubHTTPError
     from twscan.net.github.exposure import check_sids
 
