@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests import creds  # noqa: E402
-from twscan.detect import Detector  # noqa: E402
+from twscan.detect.engine import Detector  # noqa: E402
 
 
 def machine() -> str:

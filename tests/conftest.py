@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from twscan.detect import Detector
+from twscan.detect.engine import Detector
 
 REPO = Path(__file__).resolve().parent.parent
+#: Files the tests read (schemas): found from here, not from each test module's own place.
+DATA = REPO / "tests" / "data"
 
 # A user's own rule, as the README shows one: a literal prefix, a class run, its example.
 ACME_RULES = """\

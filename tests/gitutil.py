@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.creds import account_sid, auth_token
-from twscan.detect import Detector
-from twscan.model import Finding
+from twscan.core.model import Finding
+from twscan.detect.engine import Detector
 
 ROOT = Path(__file__).resolve().parent.parent
 

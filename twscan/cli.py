@@ -15,8 +15,8 @@ import os
 import sys
 
 from twscan import __version__
-from twscan.errors import TwscanError
-from twscan.safeio import clean
+from twscan.core.errors import TwscanError
+from twscan.core.safeio import clean
 
 # Command name -> module under twscan.commands, in the order ``--help`` lists them.
 BY_NAME = {

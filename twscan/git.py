@@ -16,8 +16,8 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple
 
-from twscan.errors import TwscanError
-from twscan.record import Record
+from twscan.core.errors import TwscanError
+from twscan.core.record import Record
 
 #: A pipe this large lets git and the reader run on different cores at the same time instead of
 #: taking turns over the kernel's default 64 KiB (measured ~2x on a history scan).
@@ -292,7 +292,7 @@ class RawEntry(Record):
 
     A plain diff has one parent; a merge shown with ``-c`` has one old side per parent and lists
     only paths that differ from every parent, which is what a conflict resolution introduces.
-    (A record, not a dataclass: the commit hook imports this, see :mod:`twscan.record`.)
+    (A record, not a dataclass: the commit hook imports this, see :mod:`twscan.core.record`.)
     """
 
     __slots__ = ("status", "new_mode", "new_oid", "old_modes", "old_oids", "path", "old_path")

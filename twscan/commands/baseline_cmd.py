@@ -19,12 +19,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from twscan.baseline import REASONS, Baseline, Entry, load
-from twscan.config import BASELINE_NAME, find_file
-from twscan.errors import TwscanError
-from twscan.model import Finding, ScanSummary, Triage
-from twscan.postprocess import Policy, baseline_key, baseline_path, live_paths, shown
-from twscan.safeio import clean
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding, ScanSummary, Triage
+from twscan.core.safeio import clean
+from twscan.triage.baseline import REASONS, Baseline, Entry, load
+from twscan.triage.config import BASELINE_NAME, find_file
+from twscan.triage.policy import Policy, baseline_key, baseline_path, live_paths, shown
 
 SCAN_MODES = ("scan", "staged", "range", "history")
 #: Modes that look at everything that could hold an accepted secret, so absence means gone.

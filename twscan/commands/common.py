@@ -11,19 +11,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twscan import config, layers
-from twscan.detect import Detector
-from twscan.errors import TwscanError
-from twscan.github.options import add_github_args, add_verify_args
-from twscan.messages import detect_lang
-from twscan.model import Finding, ScanSummary, Severity, Triage
-from twscan.postprocess import Policy, triage
+from twscan.core.errors import TwscanError
+from twscan.core.messages import detect_lang
+from twscan.core.model import Finding, ScanSummary, Severity, Triage
+from twscan.detect.codec import layers
+from twscan.detect.engine import Detector
+from twscan.detect.rules import RulesSource
+from twscan.net.github.options import add_github_args, add_verify_args
 from twscan.reports import FORMATS, ReportOptions, render_chunks
-from twscan.rules import RulesSource
+from twscan.triage import config
+from twscan.triage.policy import Policy, triage
 
 if TYPE_CHECKING:  # loaded only when a baseline is found or named (hashlib, hmac, json)
-    from twscan import committed
-    from twscan.baseline import Baseline
+    from twscan.triage import committed
+    from twscan.triage.baseline import Baseline
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -157,14 +158,14 @@ def load_detector(args: argparse.Namespace, fast_gate: bool = False) -> Detector
     sources: list[RulesSource] = list(paths.values())
     files = commit_files(args)
     if files is not None:
-        from twscan import committed
+        from twscan.triage import committed
 
         sources = committed.rules_sources(files, list(paths.values()))
     return Detector.load(tuple(sources), fast_gate=fast_gate, max_decode_depth=decode_depth(args))
 
 
 _POLICY = "_twscan_policy"
-#: A :class:`twscan.committed.CommitFiles` set under this name makes :func:`policy` and
+#: A :class:`twscan.triage.committed.CommitFiles` set under this name makes :func:`policy` and
 #: :func:`load_detector` read configuration, baseline and rules files as a commit holds them.
 _FILES = "_twscan_commit_files"
 #: Notes about the settings read (a baseline the base lacks), for the summary.
@@ -180,7 +181,7 @@ def commit_files(args: argparse.Namespace) -> committed.CommitFiles | None:
 def settings_from_commit(args: argparse.Namespace, repo: str, commit: str | None) -> None:
     """Make this run's configuration, baseline and rules files those of ``commit`` (none at
     all when it is None: a range that reaches the root has no base to take them from)."""
-    from twscan import committed
+    from twscan.triage import committed
 
     setattr(args, _FILES, committed.CommitFiles(repo, commit))
 #: A callable set under this name on the namespace receives ``(report, triage, summary,
@@ -203,7 +204,7 @@ def policy(args: argparse.Namespace) -> Policy:
     notes: list[str] = []
     setattr(args, POLICY_NOTES, notes)
     if files is not None:
-        from twscan import committed
+        from twscan.triage import committed
 
         cfg = committed.load_config(files, start, getattr(args, "config", None))
     else:
@@ -240,7 +241,7 @@ def _baseline(
         return None
     files = commit_files(args)
     if files is not None:
-        from twscan import committed
+        from twscan.triage import committed
 
         found_at, more = committed.load_baseline(files, cfg, start, getattr(args, "baseline", None))
         notes.extend(more)
@@ -249,7 +250,7 @@ def _baseline(
     found = Path(given) if given is not None else config.find_file(start, config.BASELINE_NAME)
     if found is None:
         return None
-    from twscan import baseline  # most repositories have none: the hook skips its imports
+    from twscan.triage import baseline  # most repositories have none: the hook skips its imports
 
     return baseline.load(found)
 
@@ -325,7 +326,7 @@ def emit(
     if not getattr(args, "quiet", False):
         sys.stderr.write(summary_line(report, summary) + "\n")
     if summary.errors:
-        from twscan.safeio import clean
+        from twscan.core.safeio import clean
 
         sys.stderr.write(f"twscan: error: {clean(summary.errors[0])}\n")  # it names a path
         return EXIT_ERROR
@@ -339,12 +340,12 @@ def _network_checks(report: list[Finding], args: argparse.Namespace, opts: Repor
     """
     appendix = ""
     if getattr(args, "verify", False):
-        from twscan.verify import verify_findings
+        from twscan.net.verify import verify_findings
 
         verify_findings(report, base_url=args.verify_url)
     if getattr(args, "check_github", False):
-        from twscan.github import exposure
-        from twscan.github import render as exposure_render
+        from twscan.net.github import exposure
+        from twscan.net.github import render as exposure_render
 
         results = exposure.check_findings(report, args)
         opts.extra_sections.update(exposure_render.report_sections(results, args.format))

@@ -13,8 +13,8 @@ import json
 import sys
 
 from twscan.commands.common import add_report_args, write_output
-from twscan.github.exposure import add_github_args, check_args
-from twscan.messages import detect_lang
+from twscan.core.messages import detect_lang
+from twscan.net.github.exposure import add_github_args, check_args
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,7 +55,7 @@ def _quiet(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twscan.github import render
+    from twscan.net.github import render
 
     notify = _quiet if getattr(args, "quiet", False) else None
     results = check_args(_read_sids(args.sids), args, notify)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     import functools
 
     from twscan.commands.common import emit, load_detector
-    from twscan.detect import Detector
+    from twscan.detect.engine import Detector
     from twscan.sources.history import HistoryOptions, scan_history
 
     detector = load_detector(args, fast_gate=True)

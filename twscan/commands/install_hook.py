@@ -71,7 +71,7 @@ def hook_script(hook: str, python: str = sys.executable) -> str:
 def install(repo: str, hook: str, *, force: bool = False) -> tuple[str, str | None]:
     """Write one hook; returns its path and where a replaced foreign hook was kept, if any."""
     from twscan import git
-    from twscan.errors import TwscanError
+    from twscan.core.errors import TwscanError
 
     git.require_repo(repo)
     where = ["rev-parse", "--git-path", f"hooks/{hook}"]
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     for hook in hooks:
         path, backup = install(args.repo, hook, force=args.force)
         if not args.quiet:
-            from twscan.safeio import clean
+            from twscan.core.safeio import clean
 
             kept = f" (the previous hook is kept as {clean(backup)})" if backup else ""
             print(f"twscan: installed {hook} hook at {clean(path)}{kept}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from twscan.commands.common import add_output_args
 
 if TYPE_CHECKING:
-    from twscan.model import ScanSummary
+    from twscan.core.model import ScanSummary
 
 HELP = "scan the commits of a revision range (a pull request, a push)"
 DESCRIPTION = """\
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from twscan.commands.common import POLICY_NOTES, emit, load_detector, settings_from_commit
-    from twscan.errors import TwscanError
+    from twscan.core.errors import TwscanError
     from twscan.sources.commits import (
         has_commit,
         pre_push_ranges,
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         lines = [] if env_set or sys.stdin is None or sys.stdin.isatty() else sys.stdin.readlines()
         ranges = pre_push_ranges(args.repo, os.environ, lines, lambda s: has_commit(args.repo, s))
         if ranges is None:
-            from twscan.model import ScanSummary
+            from twscan.core.model import ScanSummary
 
             return emit([], ScanSummary(notes=["nothing is being pushed"]), args)
     else:
@@ -106,8 +106,9 @@ def _report_changed_settings(
     import sys
     from pathlib import Path
 
-    from twscan import committed, git
+    from twscan import git
     from twscan.commands.common import commit_files, policy, scan_root
+    from twscan.triage import committed
 
     pol = policy(args)
     files = commit_files(args)
@@ -133,6 +134,6 @@ def _report_changed_settings(
     )
     summary.notes.append(note)
     if not getattr(args, "quiet", False):
-        from twscan.safeio import clean
+        from twscan.core.safeio import clean
 
         sys.stderr.write(f"twscan: warning: {clean(note)}\n")  # the names are the range's

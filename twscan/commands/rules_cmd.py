@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from twscan.detect import Detector
-from twscan.errors import TwscanError
-from twscan.rules import Rule, expand_example, load_file, load_ruleset
-from twscan.safeio import clean
+from twscan.core.errors import TwscanError
+from twscan.core.safeio import clean
+from twscan.detect.engine import Detector
+from twscan.detect.rules import Rule, expand_example, load_file, load_ruleset
 
 
 @dataclass
@@ -60,7 +60,7 @@ def check_rules(detector: Detector, rules: list[Rule]) -> list[ExampleFailure]:
 
 
 def _belongs(finding: object, rule: Rule) -> bool:
-    from twscan.model import Finding
+    from twscan.core.model import Finding
 
     assert isinstance(finding, Finding)
     if finding.rule == rule.id:
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _active_rule_files(args: argparse.Namespace) -> tuple[Path, ...]:
     """The configured rules files, then ``--rules``: the same set a scan from here loads."""
-    from twscan.config import discover
+    from twscan.triage.config import discover
 
     files: dict[str, Path] = {}
     for f in (*discover(Path.cwd(), args.config).rules, *args.rules):

@@ -9,13 +9,13 @@ import time
 from collections.abc import Iterator
 
 from twscan.commands.common import add_output_args, emit, load_detector, policy
-from twscan.detect import Detector
-from twscan.errors import TwscanError
-from twscan.model import Finding, ScanSummary
-from twscan.postprocess import Policy, excluded
-from twscan.rules import RulesSource
-from twscan.safeio import display_name
+from twscan.core.errors import TwscanError
+from twscan.core.model import Finding, ScanSummary
+from twscan.core.safeio import display_name
+from twscan.detect.engine import Detector
+from twscan.detect.rules import RulesSource
 from twscan.sources import chunked, files
+from twscan.triage.policy import Policy, excluded
 
 # Below this many bytes a worker pool costs more to start than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024

@@ -12,10 +12,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 from twscan.commands.common import add_output_args
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
 
 if TYPE_CHECKING:
-    from twscan.detect import Detector
+    from twscan.detect.engine import Detector
 
 HELP = "scan what the next commit would add (the index against HEAD)"
 DESCRIPTION = """\
@@ -148,7 +148,7 @@ def _run_work_tree(args: argparse.Namespace, top: str, detector: Detector) -> in
 
     from twscan.commands.common import emit, load_detector, policy
     from twscan.commands.scan import FAST_GATE_MIN_BYTES, scan_items
-    from twscan.model import Finding, ScanSummary
+    from twscan.core.model import Finding, ScanSummary
     from twscan.sources import files
     from twscan.sources.staged import report_name
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from twscan.model import Finding, ScanSummary
-from twscan.record import Record
+from twscan.core.model import Finding, ScanSummary
+from twscan.core.record import Record
 
 FORMATS = ("text", "json", "sarif", "github")
 
 
 class ReportOptions(Record):
-    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.record`)."""
+    """A record, not a dataclass: the commit hook builds one (see :mod:`twscan.core.record`)."""
 
     __slots__ = ("show_secrets", "lang", "color", "rules", "extra_sections")
 

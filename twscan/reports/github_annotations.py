@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary, Severity
-from twscan.redact import redact
+from twscan.core.messages import Messages
+from twscan.core.model import Finding, ScanSummary, Severity
+from twscan.core.redact import redact
+from twscan.core.safeio import clean
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
-from twscan.safeio import clean
 
 _CMD = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
         Severity.LOW: "notice"}

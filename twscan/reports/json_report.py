@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from twscan import __version__
-from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary, Triage
-from twscan.redact import redact
+from twscan.core.messages import Messages
+from twscan.core.model import Finding, ScanSummary, Triage
+from twscan.core.redact import redact
 from twscan.reports import ReportOptions
 
 SCHEMA_VERSION = 1

@@ -13,12 +13,12 @@ from typing import Any
 from urllib.parse import quote
 
 from twscan import __version__
-from twscan.messages import Messages
-from twscan.model import Finding, ScanSummary, Severity
-from twscan.redact import redact
+from twscan.core.messages import Messages
+from twscan.core.model import Finding, ScanSummary, Severity
+from twscan.core.redact import redact
+from twscan.detect.rules import PairRule, Rule
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
-from twscan.rules import PairRule, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",

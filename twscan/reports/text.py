@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from twscan.messages import EN, Messages
-from twscan.model import Finding, ScanSummary, Severity, Triage
-from twscan.redact import redact
+from twscan.core.messages import EN, Messages
+from twscan.core.model import Finding, ScanSummary, Severity, Triage
+from twscan.core.redact import redact
+from twscan.core.safeio import clean
 from twscan.reports import ReportOptions
 from twscan.reports.json_report import reason_text
-from twscan.safeio import clean
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;31m",

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from twscan.model import Finding
+from twscan.core.model import Finding
 
 
 class BlobScanner(Protocol):
-    """What a git source needs from the detector (``twscan.detect.Detector`` satisfies it).
+    """What a git source needs from the detector (``twscan.detect.engine.Detector`` satisfies it).
 
     ``scan_bytes`` gates itself cheaply (and knows that UTF-16 must bypass a byte-level gate),
     so sources call it on every blob rather than second-guessing it with ``prefilter``.

@@ -1,7 +1,7 @@
 """Large files and streams in bounded memory: overlapping windows of decoded text.
 
 A file (or standard input) above the threshold is read a chunk at a time and decoded as the
-whole would be (its start decides, as :func:`twscan.textdecode.decode` does: UTF-16 or
+whole would be (its start decides, as :func:`twscan.detect.codec.text.decode` does: UTF-16 or
 UTF-32, binary, UTF-8 with or without a BOM), by an incremental decoder, so no character is
 split and offsets, lines and columns are those of the whole text. Each window owns a stretch
 of the text and sees at least ``overlap`` characters on either side of it: more than any
@@ -19,9 +19,9 @@ import codecs
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
-from twscan.detect import Detector, Parts, dedupe, drop_covered_halves, pair_and_dedupe
-from twscan.model import Finding
-from twscan.textdecode import BINARY_SNIFF, is_binary, sniff_wide, wide_bom, wide_unit
+from twscan.core.model import Finding
+from twscan.detect.codec.text import BINARY_SNIFF, is_binary, sniff_wide, wide_bom, wide_unit
+from twscan.detect.engine import Detector, Parts, dedupe, drop_covered_halves, pair_and_dedupe
 
 CHUNK = 16 * 1024 * 1024
 OVERLAP = 64 * 1024

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from twscan import git
-from twscan.errors import TwscanError
+from twscan.core.errors import TwscanError
+from twscan.core.model import CommitInfo, Finding, ScanSummary
 from twscan.git import RawEntry
-from twscan.model import CommitInfo, Finding, ScanSummary
 from twscan.sources import BlobScanner, introduced, secret_values
 
 Repo = str | os.PathLike[str]

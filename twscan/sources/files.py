@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from twscan.errors import TwscanError
-from twscan.safeio import display_name
+from twscan.core.errors import TwscanError
+from twscan.core.safeio import display_name
 
 DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn"}

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from twscan import git
-from twscan.model import CommitInfo, Finding, ScanSummary, Severity
+from twscan.core.model import CommitInfo, Finding, ScanSummary, Severity
 from twscan.sources import BlobScanner, secret_values
 from twscan.sources.commits import MESSAGE_PATH, commit_info_from_header, commit_message
 
@@ -430,7 +430,7 @@ def scan_history(
     factory: ScannerFactory, repo: str = ".", options: HistoryOptions | None = None
 ) -> tuple[list[Finding], ScanSummary]:
     """Every distinct secret reachable from ``options.refs``, at the commit that introduced it."""
-    from twscan.progress import Progress
+    from twscan.core.progress import Progress
 
     opts = options or HistoryOptions()
     started = time.perf_counter()

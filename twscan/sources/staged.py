@@ -24,8 +24,8 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import NamedTuple
 
 from twscan import git
+from twscan.core.model import Finding, ScanSummary
 from twscan.git import RawEntry
-from twscan.model import Finding, ScanSummary
 from twscan.sources import BlobScanner, introduced, secret_values
 
 Repo = str | os.PathLike[str]
