@@ -711,10 +711,12 @@ class ObjectStream:
 
 
 #: git's cache of inflated delta bases, per stream (git's default: 96m). A stream lives for a
-#: worker's whole share of the history, in pack order, so bases are used again and again: on
-#: twilio-python 192m saved git ~0.5 CPU-s of 6 (7.27 s -> 7.02 s for the audit); 128m half of
-#: that, 256m and 384m no more. Each git then holds up to ~240 MB beside the pack it maps.
-_DELTA_CACHE = "192m"
+#: worker's whole share of the history, in pack order, so bases are used again and again. The
+#: cache fills up: at 192m each worker's git held ~240 MB of its own, and the audit of
+#: twilio-python ~660 MB (PSS, whole process tree) against a 400 MB budget. At 64m git's CPU
+#: time on a worker's share measured the same as at 96m and 192m within the noise (3.5-3.6 s),
+#: 32m cost ~25 % more; the tree stays ~350 MB.
+_DELTA_CACHE = "64m"
 #: Ids written ahead of the object being read: 41 bytes each, well inside a 64 KiB pipe.
 _AHEAD = 1024
 #: The reader's buffer: objects up to this size are read in place, larger ones on their own.
