@@ -11,7 +11,6 @@ shared machine counts less) and (b) the whole CLI, ``python -m twscan scan FILE 
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import secrets
 import subprocess
@@ -23,25 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from machine import compile_bytecode, describe  # noqa: E402
+
 from tests import creds  # noqa: E402
 from twscan.detect.engine import Detector  # noqa: E402
-
-
-def machine() -> str:
-    """The CPU this ran on, with the vector extensions that change Hyperscan's code path."""
-    model, flags = "unknown CPU", set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name" and model == "unknown CPU":
-                    model = value.strip()
-                elif key.strip() == "flags" and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    vec = [f for f in ("sse4_2", "avx", "avx2", "avx512f", "avx512bw", "avx512vl") if f in flags]
-    return f"{model}, {os.cpu_count()} cores, {' '.join(vec) or 'no AVX'}"
 
 
 def cli_best(path: Path, runs: int) -> float:
@@ -60,8 +44,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=60000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    compileall.compile_dir(REPO / "twscan", quiet=1)  # bytecode, as an install has it
-    print(f"machine: {machine()}")
+    print(describe())
+    print(compile_bytecode())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "export.csv")
         rows = [f"{creds.account_sid()},{creds.auth_token()}" for _ in range(args.rows)]

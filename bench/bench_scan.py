@@ -30,6 +30,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from gen_tree import GENERATOR_VERSION, MB, generate_tree, load_stamp  # noqa: E402
+from machine import compile_bytecode, describe  # noqa: E402
 
 
 def tree_size(root: Path) -> tuple[int, int]:
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("twscan_args", nargs="*", help="extra arguments for twscan (after --)")
     args = ap.parse_args(argv)
+    print(describe())
+    print(compile_bytecode())
 
     root, tmp, how = prepare_tree(args)
     try:
