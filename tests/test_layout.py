@@ -100,7 +100,11 @@ def _inside(name: str, package: str) -> bool:
 
 def test_the_packages_are_where_the_layout_says() -> None:
     """The reader's map: a stale module left at an old place would shadow nothing but mislead."""
-    top = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
+    # A folder with no module in it is only bytecode left behind by an older checkout.
+    top = sorted(
+        p.name for p in PACKAGE.iterdir()
+        if p.name != "__pycache__" and (p.is_file() or any(p.glob("*.py")))
+    )
     assert top == [
         "__init__.py", "__main__.py", "cli.py", "commands", "core", "detect", "git.py", "net",
         "reports", "sources", "triage",
