@@ -52,11 +52,11 @@ def make_repo(root: Path, files: int) -> Path:
 
 
 def twscan_command() -> list[str]:
-    """The console script a hook runs, when installed beside this Python; else ``-m twscan``."""
-    script = Path(sys.executable).with_name("twscan")
-    if script.exists() and not os.environ.get("PYTHONPATH"):
-        return [str(script), "staged"]
-    return [sys.executable, "-m", "twscan", "staged"]
+    """What the installed console script runs (``from twscan.cli import main``), from whichever
+    tree is first on the path: ``python -m`` would add runpy's imports, which a hook never pays.
+    """
+    script = "import sys; from twscan.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", script, "staged"]
 
 
 def find_betterleaks(given: str | None) -> str | None:

@@ -3,67 +3,23 @@
 Exit codes: 0 nothing found, 1 findings, 2 usage or runtime error (one line on stderr).
 Only the module of the command being run is imported (all of them for ``--help``), and each
 keeps heavy imports (requests) inside the functions that need them, so ``twscan staged``
-starts as fast as Python allows: a pre-commit hook that takes a second gets uninstalled.
+starts as fast as Python allows: a pre-commit hook that takes a second gets uninstalled. The
+hook's usual command line is even read without a parser (:func:`twscan.commands.staged.fast_args`):
+argparse and what it imports were ~8 ms of it.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import importlib
 import os
 import sys
 
-from twscan import __version__
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import clean
 
-# Command name -> module under twscan.commands, in the order ``--help`` lists them.
-BY_NAME = {
-    "scan": "scan",
-    "staged": "staged",
-    "range": "range_",
-    "history": "history",
-    "install-hook": "install_hook",
-    "rules": "rules_cmd",
-    "exposure": "exposure",
-    "baseline": "baseline_cmd",
-}
-COMMANDS = tuple(BY_NAME.values())
 #: The command line as given, kept on the namespace under this name: a command that takes file
 #: names can tell one that argparse read as an option (see twscan.commands.staged).
 ARGV = "_twscan_argv"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """One line, like every other error, and where to read more: a CI log that shows an
-        eleven-line usage block buries the one line that says what was wrong."""
-        sys.stderr.write(f"twscan: error: {clean(message)} (see {self.prog} --help)\n")
-        raise SystemExit(2)
-
-
-def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="twscan",
-        description="Find leaked Twilio credentials in files, staged changes and git history.",
-        epilog="Exit codes: 0 nothing found, 1 findings, 2 usage or runtime error.",
-    )
-    parser.add_argument("--version", action="version", version=f"twscan {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    chosen = _command_of(argv)
-    for name in [chosen] if chosen else COMMANDS:
-        importlib.import_module(f"twscan.commands.{name}").register(sub)
-    return parser
-
-
-def _command_of(argv: list[str] | None) -> str | None:
-    """The module of the command named on the command line, if it is clear before parsing."""
-    args = sys.argv[1:] if argv is None else argv
-    first = next((a for a in args if not a.startswith("-")), None)
-    if first is None or any(a in ("-h", "--help") for a in args[: args.index(first)]):
-        return None
-    return BY_NAME.get(first)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,11 +76,18 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _dispatch(argv: list[str] | None) -> int:
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    setattr(args, ARGV, list(sys.argv[1:] if argv is None else argv))
-    if not getattr(args, "func", None):
-        parser.error("no command given")
+    given = list(sys.argv[1:] if argv is None else argv)
+    from twscan.commands.staged import fast_args
+
+    args = fast_args(given)
+    if args is None:  # anything but the commit hook's usual call: the real parser
+        from twscan.commands.parser import build_parser
+
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.error("no command given")
+    setattr(args, ARGV, given)
     return int(args.func(args))
 
 

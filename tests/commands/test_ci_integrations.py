@@ -37,12 +37,7 @@ SUMMARY = re.compile(
 
 # ``twscan`` as the action would find it on PATH: this checkout's CLI, with the git commands
 # added if twscan.cli does not list them yet (they are being written alongside).
-_CLI = (
-    "import sys, importlib.util as u, twscan.cli as c; "
-    "c.COMMANDS += tuple(n for n in ('staged', 'range_', 'history') "
-    "if n not in c.COMMANDS and u.find_spec('twscan.commands.' + n)); "
-    "sys.exit(c.main(sys.argv[1:]))"
-)
+_CLI = "import sys; from twscan.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def load_yaml(rel: str) -> Any:

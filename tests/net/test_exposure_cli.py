@@ -782,13 +782,8 @@ def test_scan_path_does_not_import_requests() -> None:
     assert out.stdout.strip() == "False"
 
 
-# The real ``twscan.cli.main`` (its parser and its exit-2 mapping), with ``exposure`` added to its
-# command list if the CLI does not register it (yet): a no-op once it does.
-CLI_DRIVER = (
-    "import sys, twscan.cli as c\n"
-    "if 'exposure' not in c.COMMANDS: c.COMMANDS = (*c.COMMANDS, 'exposure')\n"
-    "raise SystemExit(c.main(sys.argv[1:]))\n"
-)
+# The real ``twscan.cli.main``: its parser and its exit-2 mapping.
+CLI_DRIVER = "import sys, twscan.cli as c\nraise SystemExit(c.main(sys.argv[1:]))\n"
 
 
 def twscan_process(

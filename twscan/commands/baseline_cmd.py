@@ -80,8 +80,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twscan.cli import build_parser  # here: cli imports this module
     from twscan.commands.common import policy, scan_root
+    from twscan.commands.parser import build_parser  # here: the parser imports this module
 
     argv = list(args.mode) or ["scan", "."]
     if argv[0] not in SCAN_MODES:

@@ -12,7 +12,8 @@ import argparse
 import json
 import sys
 
-from twscan.commands.common import add_report_args, write_output
+from twscan.commands.common import write_output
+from twscan.commands.options import add_report_args
 from twscan.core.messages import detect_lang
 from twscan.net.github.exposure import add_github_args, check_args
 

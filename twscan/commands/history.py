@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from twscan.commands.common import add_output_args
+from twscan.commands.options import add_output_args
 
 HELP = "audit the whole history: every secret ever committed, once"
 DESCRIPTION = """\

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from twscan.commands.common import add_output_args
+from twscan.commands.options import add_output_args
 
 if TYPE_CHECKING:
     from twscan.core.model import ScanSummary

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from collections.abc import Iterator
 
-from twscan.commands.common import add_output_args, emit, load_detector, policy
+from twscan.commands.common import emit, load_detector, policy
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding, ScanSummary
 from twscan.core.safeio import display_name
@@ -16,6 +15,10 @@ from twscan.detect.engine import Detector
 from twscan.detect.rules import RulesSource
 from twscan.sources import chunked, files
 from twscan.triage.policy import Policy, excluded
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, as in twscan.commands.staged
+if TYPE_CHECKING:
+    import argparse
 
 # Below this many bytes a worker pool costs more to start than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -25,6 +28,8 @@ _BATCH_BYTES = 8 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from twscan.commands.options import add_output_args  # argparse: only when parsing
+
     p = sub.add_parser(
         "scan",
         help="scan files and directories",

@@ -2,22 +2,50 @@
 
 Every scan command offers ``--check-github`` and ``--verify``; registering those options must
 not import the GitHub client (or requests), or every ``twscan staged`` would pay for code it
-almost never runs.
+almost never runs. Nor does this module import argparse itself: the commit hook reads its
+usual command line without a parser and takes the defaults from here (:func:`defaults`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; mypy knows the name
+if TYPE_CHECKING:
+    import argparse
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_TTL_S = 24 * 3600.0
 DEFAULT_VERIFY_URL = "https://verify.twilio.com"
 #: Real seconds a run may spend in GitHub HTTP exchanges (not in rate-limit waits).
 DEFAULT_GITHUB_TIMEOUT_S = 600.0
+#: Seconds of rate-limit waits a run may spend in all.
+DEFAULT_MAX_WAIT_S = 300.0
+
+
+def api_url_default() -> str:
+    return os.environ.get("TWSCAN_GITHUB_API_URL") or DEFAULT_API_URL
+
+
+def defaults() -> dict[str, object]:
+    """What the options below hold when none is given (``--check-github`` and ``--verify``
+    included), for a command line read without a parser."""
+    return {
+        "check_github": False,
+        "github_api_url": api_url_default(),
+        "github_token_file": None,
+        "max_wait": DEFAULT_MAX_WAIT_S,
+        "github_timeout": DEFAULT_GITHUB_TIMEOUT_S,
+        "no_cache": False,
+        "cache_ttl": DEFAULT_TTL_S,
+        "verify": False,
+        "verify_url": DEFAULT_VERIFY_URL,
+    }
 
 
 def _positive(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -42,7 +70,7 @@ def add_github_args(parser: argparse.ArgumentParser, *, with_flag: bool = True) 
     group.add_argument(
         "--github-api-url",
         metavar="URL",
-        default=os.environ.get("TWSCAN_GITHUB_API_URL") or DEFAULT_API_URL,
+        default=api_url_default(),
         help="GitHub REST API base, e.g. https://HOST/api/v3 for GitHub Enterprise Server "
         f"(default: {DEFAULT_API_URL})",
     )
@@ -55,7 +83,7 @@ def add_github_args(parser: argparse.ArgumentParser, *, with_flag: bool = True) 
         "--max-wait",
         metavar="SECONDS",
         type=_positive,
-        default=300.0,
+        default=DEFAULT_MAX_WAIT_S,
         help="give up when GitHub rate limits would make twscan wait longer than this in total "
         "(default: 300)",
     )
