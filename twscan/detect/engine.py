@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from twscan.core.model import Finding, Half
+from twscan.detect import codec
 from twscan.detect.checks import Checked, run_check
-from twscan.detect.codec import layers
 from twscan.detect.codec.text import decode, decode_as, is_binary, sniff_wide
 from twscan.detect.context import Judge, Verdict
 from twscan.detect.gate import VALUE_RUN, Gate, GateResult, make_gate, value_runs
@@ -24,6 +24,15 @@ from twscan.detect.placeholders import is_placeholder
 from twscan.detect.rules import PairRule, Rule, RuleSet, RulesSource, load_ruleset
 from twscan.triage.ignores import MARKER as IGNORE_MARKER
 from twscan.triage.ignores import inline_ignored
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms of the hook)
+if TYPE_CHECKING:
+    from twscan.detect.codec import layers
+
+# The decoders (layers: base64, binascii, bisect and their tables) are imported where they are
+# used: with the first text that may hide something under an encoding, which a commit of
+# ordinary code never has.
+
 
 # Characters around a hit where a contextual value may sit. A value follows its key on the same
 # line or a sibling line (``{"key": …, "value": …}``), so a credential word reaches a few lines;
@@ -69,7 +78,7 @@ class _Raw:
 
 class Detector:
     def __init__(
-        self, ruleset: RuleSet, fast_gate: bool = False, max_decode_depth: int = layers.MAX_DEPTH
+        self, ruleset: RuleSet, fast_gate: bool = False, max_decode_depth: int = codec.MAX_DEPTH
     ):
         self.ruleset = ruleset
         self.max_decode_depth = max_decode_depth
@@ -97,6 +106,8 @@ class Detector:
 
     def _signatures(self) -> list[bytes]:
         """What base64 of a Twilio word or id looks like (see layers.b64_signatures)."""
+        from twscan.detect.codec import layers
+
         words = layers.SIGNATURE_WORDS + layers.sid_signature_words()
         sigs = layers.b64_signatures(words)
         if self.max_decode_depth > 1:  # base64 of base64: the signatures of the signatures
@@ -110,7 +121,7 @@ class Detector:
         extra_rules: Sequence[RulesSource] = (),
         builtin: bool = True,
         fast_gate: bool = False,
-        max_decode_depth: int = layers.MAX_DEPTH,
+        max_decode_depth: int = codec.MAX_DEPTH,
     ) -> Detector:
         """``fast_gate`` builds the Hyperscan gate (~15 ms): for scans of many megabytes.
 
@@ -224,7 +235,11 @@ class Detector:
             if b64 and b64_near is not None and gate is not None and gate.keywords:
                 hits = _keyword_hits(_lowered(text, low), self.keywords)
                 keys = sorted(o for offsets in hits.values() for o in offsets)
-            found = layers.find_layers(text, plain, b64, b64_near, keys) if plain or b64 else []
+            found: list[layers.Layer] = []
+            if plain or b64:
+                from twscan.detect.codec import layers
+
+                found = layers.find_layers(text, plain, b64, b64_near, keys)
             if found:
                 if parts is not None:  # the decoded layers are merged with the pairs, as below
                     findings = pair_and_dedupe(self.pairs, [_clone(f) for f in findings])
@@ -290,6 +305,8 @@ class Detector:
     ) -> list[Finding]:
         """Scan the text with decoded spans in place; keep what only decoding revealed (also
         in ``parts``, when given)."""
+        from twscan.detect.codec import layers
+
         spliced = layers.Spliced(text, found)
         # The spliced copy passes the same gate as a file would: a megabyte of text with one
         # decoded string is not searched whole for base64 again.
@@ -830,7 +847,7 @@ class _ClassRuns:
         if key not in self._cache:
             raw = self._bytes()
             n = int(m.group(2))
-            self._cache[key] = None if raw is None else layers.char_runs(raw, m.group(1), n)
+            self._cache[key] = None if raw is None else _char_runs(raw, m.group(1), n)
         return self._cache[key]
 
 
@@ -975,3 +992,9 @@ def _mixed(value: str) -> bool:
     if value.isascii():  # an ASCII letter is upper (lower) exactly when lower() (upper()) moves it
         return value.lower() != value and value.upper() != value
     return any(c.isupper() for c in value) and any(c.islower() for c in value)
+
+
+def _char_runs(raw: bytes, chars: str, n: int) -> list[tuple[int, int]]:
+    from twscan.detect.codec import layers
+
+    return layers.char_runs(raw, chars, n)

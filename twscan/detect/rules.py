@@ -11,7 +11,6 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import AnyStr
 
 from twscan import __version__
 from twscan.core import usercache
@@ -19,6 +18,10 @@ from twscan.core.errors import TwscanError
 from twscan.core.model import Severity
 from twscan.core.record import FrozenRecord, Record, set_field
 from twscan.core.safeio import read_capped
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms of the hook)
+if TYPE_CHECKING:
+    from typing import AnyStr
 
 _RULE_KEYS = {
     "id", "title", "kind", "severity", "description", "pattern", "secret-group",

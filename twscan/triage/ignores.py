@@ -9,8 +9,7 @@ text, not one per finding), so this module imports nothing and costs the hook no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms of the hook)
 if TYPE_CHECKING:  # only for the annotation: the judge already split the text into lines
     from twscan.detect.context import Judge
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from twscan.core.model import Finding, Severity, Triage
 from twscan.core.record import Record
@@ -23,6 +22,7 @@ from twscan.core.safeio import display_name
 from twscan.triage.config import Config
 
 # twscan.triage.baseline (hashlib, hmac, json) loads only when there is a baseline
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms of the hook)
 if TYPE_CHECKING:
     from twscan.triage.baseline import Baseline
 

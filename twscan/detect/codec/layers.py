@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from twscan.core.record import FrozenRecord, set_field
+from twscan.detect.codec import MAX_DEPTH
 
-MAX_DEPTH = 2  # nested encodings decoded (base64 of a base64'd .env is depth 2)
+__all__ = ["MAX_DEPTH"]  # and the rest, as before; the default depth itself lives in codec/
 MAX_SPAN = 1 << 20  # longer encoded runs are not decoded (bounded memory)
 MIN_B64 = 16
 
