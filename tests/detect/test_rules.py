@@ -21,6 +21,47 @@ def test_builtin_rule_examples(detector: Detector, rule: object) -> None:
     assert not failures, [f.__dict__ for f in failures]
 
 
+def _shipped_patterns() -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for r in RULES:
+        out += [(r.id, r.pattern), (r.id, r.bpattern)]
+        if r.context is not None:
+            out += [(r.id, p) for p in (*r.context.key_names, *r.context.deny_names)]
+    return [(rid, p) for rid, p in out if p is not None]
+
+
+def test_shipped_patterns_compile_and_name_their_secret_group() -> None:
+    """The shipped rules compile on first use, so the checks a user's file gets when it is
+    loaded run here for them: every pattern compiles, and the secret group exists."""
+    import re
+
+    from twscan.detect.rules import LazyPattern
+
+    patterns = _shipped_patterns()
+    assert patterns and all(isinstance(p, LazyPattern) for _, p in patterns)
+    for _rid, p in patterns:
+        re.compile(p.pattern)  # type: ignore[attr-defined]
+    for r in RULES:
+        g = r.secret_group
+        assert g in r.pattern.groupindex if isinstance(g, str) else g <= r.pattern.groups, r.id
+
+
+def test_a_lazy_pattern_is_its_pattern() -> None:
+    import copy
+    import pickle
+    import re
+
+    from twscan.detect.rules import LazyPattern
+
+    lazy = LazyPattern(r"AC(?P<x>[0-9a-f]{4})")
+    assert lazy == re.compile(r"AC(?P<x>[0-9a-f]{4})") and hash(lazy) == hash(lazy.pattern)
+    again = pickle.loads(pickle.dumps(lazy))
+    assert again == lazy and copy.deepcopy(lazy) == lazy
+    m = lazy.search("id AC12ab.")  # type: ignore[attr-defined]
+    assert m is not None and m.group("x") == "12ab" and lazy.groups == 1  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(lazy)).fullmatch("AC0000")  # type: ignore[attr-defined]
+
+
 def test_builtin_rules_hold_no_credential_literal() -> None:
     import re
 
