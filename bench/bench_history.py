@@ -7,16 +7,17 @@ object once, in pack order, is the least any history scanner built on git must p
 id and resolves deltas in random order, which on a well-packed repository is several times
 slower; ``--sorted-floor`` also times that variant, for reference only. Runs alternate (floor,
 twscan, floor, twscan, ...) so that machine noise hits both alike, and medians are compared.
-Memory: the peak resident size of twscan's main process and of main + worker processes together,
-sampled from /proc every 20 ms in one extra run (sampling during the timed runs would slow them).
+CPU time: the rusage of each run's waited-for process tree. Memory: the peak resident size of
+twscan's main process and the peak PSS of its whole process tree, git included, sampled from
+/proc every 20 ms in one extra run (sampling during the timed runs would slow them).
 With ``--truth`` (written by gen_repo.py) it also checks recall, precision and placement.
-The output names the machine (CPU model and the vector flags that pick Hyperscan's code path)
-and the versions; bytecode is compiled first, as an install leaves it.
+The output names the machine (CPU model, threads per core, vector flags) and the versions;
+bytecode is compiled first, as an install leaves it.
 
 A repository whose store lacks objects that its history names (a snapshot without its largest
 blobs, say) makes ``twscan history`` exit 2 after writing its report: ``--allow-missing``
-accepts that exit when stderr says so, and prints how many objects were missing (cat-file
-skips them too, so both sides read the same objects).
+accepts that exit when stderr says so, and prints git's account of what is missing (cat-file
+skips those objects too, so both sides read the same objects).
 
     python bench/gen_repo.py /tmp/bench/repo
     python bench/bench_history.py /tmp/bench/repo --truth /tmp/bench/truth.json

@@ -1,9 +1,10 @@
 """What every benchmark prints about where it ran, and how it makes the code what users run.
 
-A figure from one machine does not transfer to another: Hyperscan picks its code path by the
-CPU's vector extensions (AVX-512, AVX2, SSE4.2), and git and Python differ by version. So each
-benchmark names the CPU model, its cores and those flags, and the versions, beside ratios
-against a baseline timed in the same run.
+A figure from one machine does not transfer to another: CPUs differ in speed, in threads per
+core and in vector extensions (a Hyperscan built with a fat runtime picks its code path by them;
+the PyPI wheel holds SSE code only), and git and Python differ by version. So each benchmark
+names the CPU model, its cores and threads per core, those flags, and the versions, beside
+ratios against a baseline timed in the same run.
 
 An installed package has its bytecode compiled (pip does it at install time); a checkout run
 with ``PYTHONDONTWRITEBYTECODE`` set (some shells do) would compile every module again in every
@@ -20,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: The flags that change which code Hyperscan (and git's SHA-1/zlib) runs.
+#: The vector extensions worth naming: what a fat-runtime Hyperscan or zlib may pick code by.
 VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "bmi2", "avx512f", "avx512bw", "avx512vl", "avx512vbmi")
 
 

@@ -94,7 +94,7 @@ def fast_args(argv: list[str]) -> argparse.Namespace | None:
 
     values: dict[str, object] = {
         "command": "staged",
-        "files": list(files),
+        "files": files,
         "repo": ".",
         "format": "text",
         "output": None,

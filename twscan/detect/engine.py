@@ -845,9 +845,11 @@ class _ClassRuns:
             return None
         key = m.group(0)
         if key not in self._cache:
+            from twscan.detect.codec import layers
+
             raw = self._bytes()
             n = int(m.group(2))
-            self._cache[key] = None if raw is None else _char_runs(raw, m.group(1), n)
+            self._cache[key] = None if raw is None else layers.char_runs(raw, m.group(1), n)
         return self._cache[key]
 
 
@@ -993,8 +995,3 @@ def _mixed(value: str) -> bool:
         return value.lower() != value and value.upper() != value
     return any(c.isupper() for c in value) and any(c.islower() for c in value)
 
-
-def _char_runs(raw: bytes, chars: str, n: int) -> list[tuple[int, int]]:
-    from twscan.detect.codec import layers
-
-    return layers.char_runs(raw, chars, n)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import display_name
 
-DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn"}
 
 
@@ -38,7 +37,7 @@ class Walk:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def walk(paths: list[str], *, max_size: int = DEFAULT_MAX_SIZE, gitignore: bool = False) -> Walk:
+def walk(paths: list[str], *, max_size: int, gitignore: bool = False) -> Walk:
     """What to scan. A path named on the command line is followed wherever it leads (a
     symlink to a directory is walked); symlinks met while walking are not: they are listed
     as skipped. Their target, when it lies in the tree, is scanned under its own name; when
