@@ -8,6 +8,7 @@ the parser with a default the fast path does not know fails here, not in a user'
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,15 +100,21 @@ def test_a_clean_commit_loads_no_parser_typing_or_decoders(tmp_path: Path) -> No
         "print(json.dumps([code, sorted(sys.modules)]))\n"
     )
     first = ["staged"]
+    # What twscan loads, not what the interpreter's site does: a .pth file in site-packages
+    # runs at every start-up and may import anything (a CI machine's imports certifi, which
+    # loads typing). So the probe runs without site (-S), with site's directories on its path
+    # instead: the packages are found, and no .pth file runs.
+    path = os.pathsep.join([str(REPO), *(p for p in sys.path if p)])
+    env = git_env({"PYTHONPATH": path, "TWSCAN_CACHE_DIR": str(tmp_path / "cache")})
     # twice each: the first run of a fresh user cache parses the rules files (tomllib, which
     # imports typing) and writes them there; every later commit reads them back
     for argv in (first, ["staged"], ["staged", "--", "app.py"]):
         proc = subprocess.run(
-            [sys.executable, "-c", probe, *argv],
+            [sys.executable, "-S", "-c", probe, *argv],
             cwd=repo.path,
             capture_output=True,
             text=True,
-            env=git_env({"PYTHONPATH": str(REPO)}),
+            env=env,
             check=False,
         )
         code, modules = json.loads(proc.stdout.strip().splitlines()[-1])
