@@ -34,8 +34,8 @@ from twscan.net.github.client import (
     GitHubTimeoutError,
     web_search_url,
 )
-from twscan.net.github.hosts import is_loopback
 from twscan.net.github.ratelimit import Bucket, LimitHeaders, classify
+from twscan.net.hosts import is_loopback
 
 RESEARCH = REPO.parent / "shared" / "research"
 SECONDARY = (

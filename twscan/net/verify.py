@@ -5,7 +5,7 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
 
 * only with ``--verify`` (never by default), and only to Twilio's own API over HTTPS (a plain
   ``http://`` base URL is accepted for a loopback test server only, loopback by address:
-  ``127.0.0.0/8``, ``::1`` or the name ``localhost``, see :mod:`twscan.net.github.hosts`);
+  ``127.0.0.0/8``, ``::1`` or the name ``localhost``, see :mod:`twscan.net.hosts`);
 * one read-only ``GET /v2/Services`` on ``verify.twilio.com`` with HTTP basic auth (SID:token or
   SK:secret): it changes nothing and lists nothing sensitive;
 * only 200 means live and only 401 means invalid. A 403 (test credentials, restricted API keys),
@@ -13,7 +13,7 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
   "unknown", never "revoked";
 * a redirect is never followed (the credential would go with it), the answer's body is never
   read (only its status counts, so an endless body costs nothing), each request has a deadline
-  for the whole exchange and the run a budget for all of them (:mod:`twscan.net.github.transfer`);
+  for the whole exchange and the run a budget for all of them (:mod:`twscan.net.transfer`);
 * each credential is asked about once per run (results kept by a one-way fingerprint, not by
   the secret), and nothing about the secret appears in any message.
 """
@@ -21,15 +21,13 @@ are marked and sorted first. This is the one place twscan sends a secret anywher
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 from typing import TYPE_CHECKING
 
 from twscan import __version__
-from twscan.core.errors import TwscanError
 from twscan.core.model import Finding
-from twscan.net.github.hosts import is_loopback, split_origin
 from twscan.net.github.options import DEFAULT_VERIFY_URL as DEFAULT_BASE_URL
 from twscan.net.github.options import add_verify_args as add_verify_args
+from twscan.net.hosts import credential_base, split_origin
 
 if TYPE_CHECKING:
     import requests
@@ -51,24 +49,7 @@ _RUN_CACHE: dict[str, tuple[str, str]] = {}
 
 def _check_base_url(base_url: str) -> str:
     """The base URL, if credentials may go there: https, or plain http to this machine only."""
-    text = base_url.strip()
-    try:
-        parts = urllib.parse.urlsplit(text)
-    except ValueError:
-        raise TwscanError("--verify-url is not a URL") from None
-    if "@" in parts.netloc or parts.query or parts.fragment:
-        raise TwscanError("--verify-url must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not is_loopback(text):
-        raise TwscanError(
-            "--verify-url must be an https URL (plain http is allowed on loopback only, "
-            "by address: 127.0.0.0/8, ::1 or localhost): credentials are never sent unencrypted"
-        )
-    if split_origin(text) is None:
-        raise TwscanError(
-            "--verify-url must be an https URL with a plain host name or address: "
-            "credentials go nowhere twscan cannot name unambiguously"
-        )
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return credential_base(base_url, "--verify-url")
 
 
 def credential_of(finding: Finding) -> tuple[str, str] | None:
@@ -107,7 +88,7 @@ def verify_findings(
         import requests  # deferred: only --verify pays for it
 
         session = requests.Session()
-    from twscan.net.github.transfer import monotonic
+    from twscan.net.transfer import monotonic
 
     spent = 0.0
     try:
@@ -144,7 +125,7 @@ def _probe(
     session: requests.Session, base: str, cred: tuple[str, str], timeout: float
 ) -> tuple[str, str]:
     """One read-only request; every outcome but 200 and 401 is "unknown"."""
-    from twscan.net.github import transfer
+    from twscan.net import transfer
 
     origin = split_origin(base)
     host = origin.netloc() if origin is not None else "the --verify-url host"

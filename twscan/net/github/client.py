@@ -10,7 +10,7 @@ Rules this module enforces, whatever its callers do:
   every other URL is one GitHub itself handed out (a ``Link`` page, a hit's contents URL, a
   repository and path from a hit), and the token is only ever sent to the configured API origin;
 * the GitHub token never appears in a message: every error text is scrubbed of it;
-* every exchange is bounded (:mod:`twscan.net.github.transfer`): a deadline per request and a
+* every exchange is bounded (:mod:`twscan.net.transfer`): a deadline per request and a
   transfer budget per run, a size cap per answer, at most ``ceil(1000 / per_page)`` search pages;
   redirects are followed only within the API origin, a few hops at most;
 * ``requests`` is imported when a client is built, never when this module is imported, so the
@@ -33,9 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from twscan import __version__
 from twscan.core.errors import TwscanError
-from twscan.net.github import transfer
-from twscan.net.github.hosts import Origin, canonical_host, printable, shown_host, split_origin
-from twscan.net.github.hosts import is_loopback as is_loopback
+from twscan.net import transfer
 from twscan.net.github.options import DEFAULT_API_URL as DEFAULT_API_URL
 from twscan.net.github.options import DEFAULT_GITHUB_TIMEOUT_S
 from twscan.net.github.ratelimit import (
@@ -49,6 +47,8 @@ from twscan.net.github.ratelimit import (
     Throttle,
     classify,
 )
+from twscan.net.hosts import Origin, canonical_host, printable, shown_host, split_origin
+from twscan.net.hosts import is_loopback as is_loopback
 
 if TYPE_CHECKING:
     import requests

@@ -34,10 +34,10 @@ from twscan.net.github.client import (
     normalize_api_url,
     web_search_url,
 )
-from twscan.net.github.hosts import is_loopback
 from twscan.net.github.options import DEFAULT_API_URL, DEFAULT_GITHUB_TIMEOUT_S, DEFAULT_TTL_S
 from twscan.net.github.options import add_github_args as add_github_args
 from twscan.net.github.ratelimit import Clock, SystemClock
+from twscan.net.hosts import is_loopback
 
 if TYPE_CHECKING:
     import requests

@@ -1,4 +1,4 @@
-"""One HTTP GET with the limits ``requests`` does not have: a wall-clock deadline for the whole
+"""One HTTP exchange with the limits ``requests`` does not have: a wall-clock deadline for the whole
 exchange, a cap on the body, and no redirects.
 
 ``requests`` bounds each socket operation, not the exchange: a server that sends one byte every
@@ -16,8 +16,8 @@ body of a 3xx answer (``Session.resolve_redirects`` consumes it). So this module
 * streams the body raw, decompressing gzip/deflate itself with a bounded output size, so a
   compressed bomb costs no more than ``max_bytes``; other encodings are refused.
 
-Only :class:`TransferError` (and its subclasses) leaves :func:`get`; messages never hold a URL's
-query, a header or a credential.
+Only :class:`TransferError` (and its subclasses) leaves :func:`request` (or :func:`get`);
+messages never hold a URL's query, a header or a credential.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import contextlib
 import socket
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from twscan.net.github.hosts import printable
+from twscan.net.hosts import printable
 
 if TYPE_CHECKING:
     import requests
@@ -121,13 +121,41 @@ def get(
     anything is sent and may raise to stop it. With ``read_body=False`` the body is never read:
     only the status and headers come back.
     """
+    return request(
+        session, "GET", url, params=params, headers=headers, auth=auth, timeout=timeout,
+        deadline=deadline, max_bytes=max_bytes, read_body=read_body, check=check,
+    )
+
+
+def request(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str | int] | None = None,
+    data: Sequence[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    auth: Any = None,
+    timeout: Timeout = (10.0, 30.0),
+    deadline: float = 60.0,
+    max_bytes: int = MAX_BYTES,
+    read_body: bool = True,
+    check: Callable[[str], None] | None = None,
+) -> Answer:
+    """:func:`get` for any method; ``data`` is sent form-encoded, a key may repeat (Twilio
+    sends a list as repeated fields)."""
     import threading
 
     import requests
 
     deadline = max(0.0, deadline)
     request = requests.Request(
-        "GET", url, params=dict(params or {}), headers=dict(headers or {}), auth=auth
+        method,
+        url,
+        params=dict(params or {}),
+        data=list(data) if data is not None else None,
+        headers=dict(headers or {}),
+        auth=auth,
     )
     try:
         prepared = session.prepare_request(request)

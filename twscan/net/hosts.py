@@ -133,3 +133,29 @@ def printable(text: str, limit: int = 300) -> str:
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
     joined = "".join(out)
     return joined if len(joined) <= limit else joined[: limit - 3] + "..."
+
+
+def credential_base(url: str, option: str) -> str:
+    """``url`` as a base URL that credentials may be sent to, or a :class:`TwscanError` naming
+    ``option``: https, or plain http to this machine only (a test server), with a plain host and
+    no user info, query or fragment. Trailing slashes are dropped."""
+    from twscan.core.errors import TwscanError
+
+    text = url.strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError:
+        raise TwscanError(f"{option} is not a URL") from None
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise TwscanError(f"{option} must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(text):
+        raise TwscanError(
+            f"{option} must be an https URL (plain http is allowed on loopback only, "
+            "by address: 127.0.0.0/8, ::1 or localhost): credentials are never sent unencrypted"
+        )
+    if parts.scheme != "https" and parts.scheme != "http" or split_origin(text) is None:
+        raise TwscanError(
+            f"{option} must be an https URL with a plain host name or address: "
+            "credentials go nowhere twscan cannot name unambiguously"
+        )
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
