@@ -107,9 +107,10 @@ def test_the_packages_are_where_the_layout_says() -> None:
     )
     assert top == [
         "__init__.py", "__main__.py", "cli.py", "commands", "core", "detect", "git.py", "net",
-        "reports", "sources", "triage",
+        "reports", "response", "sources", "triage",
     ]
-    for sub in ("core", "detect", "detect/codec", "triage", "net", "net/github"):
+    for sub in ("core", "detect", "detect/codec", "triage", "net", "net/github", "net/twilio",
+                "response"):
         assert (PACKAGE / sub / "__init__.py").is_file(), sub
 
 
@@ -144,7 +145,8 @@ def test_net_is_imported_at_module_level_only_by_commands_and_itself() -> None:
         i for i in _all_imports()
         if i.top_level
         and _inside(i.target, "twscan.net")
-        and not (_inside(i.module, "twscan.net") or _inside(i.module, "twscan.commands"))
+        and not (_inside(i.module, "twscan.net") or _inside(i.module, "twscan.commands")
+                 or _inside(i.module, "twscan.response"))  # respond's own (test below)
     ]
     assert bad == []
 
@@ -161,6 +163,27 @@ def test_the_commands_import_only_the_options_of_net_at_module_level() -> None:
     assert bad == []
     options = [i for i in _all_imports() if i.module == "twscan.net.github.options"]
     assert options == []
+
+
+def test_the_response_and_its_twilio_client_are_the_respond_command_s_alone() -> None:
+    """The code that can change a Twilio account is reachable from one command only."""
+    bad = [
+        i for i in _all_imports()
+        if (_inside(i.target, "twscan.response") or _inside(i.target, "twscan.net.twilio"))
+        and not any(_inside(i.module, m) for m in
+                    ("twscan.response", "twscan.net.twilio", "twscan.commands.respond"))
+    ]
+    assert bad == []
+
+
+def test_a_scan_loads_no_response_code(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    probe = ("import sys; from twscan.cli import main; main(['scan', '-q', '.']); "
+             "print(sorted(m for m in sys.modules if m.startswith(('twscan.response', "
+             "'twscan.net.twilio', 'twscan.commands.respond'))))")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, env=git_env({"PYTHONPATH": str(REPO)}), timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stderr
 
 
 @pytest.fixture()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from twscan import __version__
+from twscan.core.redact import redact
 from twscan.core.safeio import clean
 
 # Command name -> module under twscan.commands, in the order ``--help`` lists them.
@@ -23,6 +25,7 @@ BY_NAME = {
     "rules": "rules_cmd",
     "exposure": "exposure",
     "baseline": "baseline_cmd",
+    "respond": "respond",
 }
 COMMANDS = tuple(BY_NAME.values())
 
@@ -31,8 +34,23 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line, like every other error, and where to read more: a CI log that shows an
         eleven-line usage block buries the one line that says what was wrong."""
-        sys.stderr.write(f"twscan: error: {clean(message)} (see {self.prog} --help)\n")
+        shown = clean(_SECRETISH.sub(_redacted, message))
+        sys.stderr.write(f"twscan: error: {shown} (see {self.prog} --help)\n")
         raise SystemExit(2)
+
+
+#: What argparse echoes back ("unrecognized arguments: --auth-token 9f…") may be a secret
+#: typed where it does not belong: a run of 20 or more letters, digits, ``_``, ``.`` or ``-``
+#: holding both letters and digits (Auth Tokens, key secrets, SendGrid keys; not option names)
+#: is shown redacted.
+_SECRETISH = re.compile(r"[A-Za-z0-9_.-]{20,}")
+
+
+def _redacted(m: re.Match[str]) -> str:
+    word = m.group()
+    if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
+        return redact(word)
+    return word
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from twscan import __version__
 from twscan.core.messages import Messages
-from twscan.core.model import Finding, ScanSummary, Triage
+from twscan.core.model import Finding, ScanSummary, Triage, secret_hash
 from twscan.core.redact import redact
 from twscan.reports import ReportOptions
 
@@ -52,6 +52,7 @@ def finding_dict(f: Finding, opts: ReportOptions, msg: Messages) -> dict[str, An
             "rule": f.pair.rule,
             "kind": f.pair.kind,
             "secret": redact(f.pair.secret, show),
+            "secret_hash": secret_hash(f.pair.secret),  # what `twscan respond` matches SIDs by
             "line": f.pair.line,
             "column": f.pair.column,
             "offset": f.pair.offset,
