@@ -35,6 +35,7 @@ import pytest
 from tests import creds
 from tests.conftest import ACME_RULES, REPO, run_twscan
 from tests.fake_github import FakeGitHub, FakeTwilio, RealClock, new_github_token
+from tests.fake_twilio import FakeTwilio as TwilioStandIn
 from tests.gitutil import Repo, git_env
 
 DOCS = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
@@ -66,7 +67,7 @@ PLACEHOLDERS = {
 BASELINE = ".twscan-baseline.json"
 
 SUBCOMMANDS = {"scan", "staged", "range", "history", "install-hook", "baseline", "exposure",
-               "rules"}
+               "rules", "respond"}
 
 
 @dataclass
@@ -182,12 +183,18 @@ class Project:
     env: dict[str, str]
     github: FakeGitHub
     twilio: FakeTwilio
+    #: the account ``twscan respond`` examples act on (two subaccounts, five keys)
+    account: TwilioStandIn
 
     def run(self, line: Line) -> subprocess.CompletedProcess[str]:
         argv = shlex.split(line.text)
         if argv[0] == "export":
             for assignment in argv[1:]:
                 key, _, value = assignment.partition("=")
+                if key.startswith("TWILIO_") and ("…" in value or value == "..."):
+                    # the reader's own account: the stand-in's
+                    self.env[key] = self._twilio_env()[key]
+                    continue
                 # A token's value left to the reader ("...") is the fake GitHub's token.
                 self.env[key] = self.github.token if value in ("...", "…", "") else value
             return subprocess.CompletedProcess(argv, 0, "", "")
@@ -203,7 +210,17 @@ class Project:
             assert first.returncode == 0, first.stderr
         if "--verify" in args and "--verify-url" not in args:
             args += ["--verify-url", self.twilio.url]
-        return run_twscan(*args, cwd=self.root, input=b"", env=self.env, base_env=git_env())
+        env = self.env
+        if args[0] == "respond":
+            env = {**self._twilio_env(), **self.env}
+            if "--twilio-api-base" not in args:
+                args += ["--twilio-api-base", self.account.base]
+        return run_twscan(*args, cwd=self.root, input=b"", env=env, base_env=git_env())
+
+    def _twilio_env(self) -> dict[str, str]:
+        main = self.account.main
+        return {"TWILIO_ACCOUNT_SID": main.sid, "TWILIO_AUTH_TOKEN": main.auth_token,
+                "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}
 
     @staticmethod
     def _concrete(word: str) -> str:
@@ -219,14 +236,17 @@ def project(template: Path, tmp_path: Path) -> Iterator[Project]:
     top = tmp_path / "w"
     shutil.copytree(template, top, symlinks=True)
     token = new_github_token()
-    with FakeGitHub(token, RealClock()).running() as gh, FakeTwilio().running() as tw:
+    account = TwilioStandIn.incident()
+    with FakeGitHub(token, RealClock()).running() as gh, FakeTwilio().running() as tw, \
+            account.running():
         env = {
             "TWSCAN_GITHUB_API_URL": gh.url,
             "TWSCAN_CACHE_DIR": str(tmp_path / "cache"),
             "GITHUB_TOKEN": "", "GH_TOKEN": "",  # none of the developer's
             "HOME": str(tmp_path),
         }
-        yield Project(top / "project", env, gh, tw)
+        yield Project(top / "project", env, gh, tw, account)
+    assert account.violations == []
 
 
 def _check(line: Line, shown: str, r: subprocess.CompletedProcess[str]) -> None:

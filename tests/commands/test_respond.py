@@ -505,3 +505,39 @@ def test_a_secret_typed_as_an_argument_is_not_echoed(tmp_path: Path) -> None:
         proc = run_twscan("scan", "--auth-token", value, ".", cwd=tmp_path)
         assert proc.returncode == 2 and value not in proc.stderr, proc.stderr
         assert "unrecognized arguments: --auth-token" in proc.stderr
+
+
+def test_a_standard_api_key_is_refused_with_what_to_use_instead(
+    fake: FakeTwilio, tmp_path: Path
+) -> None:
+    """Twilio answers 403 to a Standard API key on the Accounts resource."""
+    key = fake.keys_of(fake.main.sid)[0]
+    fake.fault("GET", rf"/Accounts/{fake.main.sid}\.json", "403")
+    proc = respond(fake, cwd=tmp_path, user=key.sid, secret=key.secret)
+    assert proc.returncode == 2
+    assert "Standard API key" in proc.stderr and "Main API key" in proc.stderr
+    assert key.secret not in proc.stderr
+
+
+def test_a_subaccount_can_be_the_one_responded_for(fake: FakeTwilio, tmp_path: Path) -> None:
+    sub = fake.subaccounts(fake.main.sid)[0]
+    proc = respond(fake, "--account", sub.sid, "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [a["sid"] for a in doc["accounts"] if a["chosen"]] == [sub.sid]
+    assert {s["account"] for s in doc["steps"] if s["mode"] == "automatic"} == {sub.sid}
+
+
+def test_a_report_sid_of_another_account_is_named(fake: FakeTwilio, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    stranger = creds.account_sid()
+    (project / "a.py").write_text(
+        f'TWILIO_ACCOUNT_SID = "{stranger}"\nTWILIO_AUTH_TOKEN = "{creds.auth_token()}"\n'
+    )
+    report = tmp_path / "r.json"
+    assert run_twscan("scan", "--format", "json", "-o", str(report), str(project)).returncode == 1
+    proc = respond(fake, "--from-report", str(report), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{stranger[:4]}…{stranger[-4:]} (in the report) is not on this account" in proc.stdout
+    assert stranger not in proc.stdout

@@ -18,6 +18,10 @@ from pathlib import Path
 from twscan.commands.common import write_output
 from twscan.core.errors import TwscanError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from twscan.response.plan import Options
+
 _ISO = re.compile(r"[A-Z]{2}")
 _SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
@@ -132,7 +136,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=run)
 
 
-def _options(args: argparse.Namespace) -> object:
+def _options(args: argparse.Namespace) -> Options:
     from twscan.response.plan import Options
 
     limit: Decimal | None = None
@@ -188,7 +192,6 @@ def run(args: argparse.Namespace) -> int:
     from twscan.response.journal import Journal
 
     opts = _options(args)
-    assert isinstance(opts, plan.Options)
     found = leaks.load(args.from_report)
     cred = acting_credential(args.credentials_file, interactive=sys.stdin.isatty())
     client = TwilioClient(args.twilio_api_base, deadline=args.timeout)
@@ -244,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.output:
             _emit(args, render.text(the_plan, outcome, execute=True))
         else:
-            sys.stdout.write("\n".join(render._outcome(outcome)) + "\n")
+            sys.stdout.write("\n".join(render.outcome_lines(outcome)) + "\n")
         if outcome.failed is not None:
             step, why = outcome.failed
             sys.stderr.write(

@@ -77,14 +77,19 @@ EN: dict[str, str] = {
         "4. Change the passwords of all users of the account, turn on two-factor authentication, "
         "and check the users' email addresses and your caller IDs for changes.\n"
         "5. Narrow Voice and SMS geographic permissions to the countries you serve and set usage "
-        "triggers, to limit toll fraud and SMS pumping."
+        "triggers, to limit toll fraud and SMS pumping.\n"
+        "twscan respond does steps 1 and 5 through Twilio's API and lists the rest: save this "
+        "report with --format json, then run twscan respond --from-report FILE to see the plan "
+        "(docs/respond.md)."
     ),
     "remediation.api-key-secret": (
         "1. Delete the leaked API key in the Twilio Console (API keys cannot be rotated) and "
         "create a new one for your applications.\n"
         "2. Purge the secret from git history if it was pushed.\n"
         "3. Search GitHub for the Account SID, change user passwords, turn on two-factor "
-        "authentication, narrow Voice/SMS geographic permissions and set usage triggers."
+        "authentication, narrow Voice/SMS geographic permissions and set usage triggers.\n"
+        "twscan respond --from-report FILE (a --format json report) deletes the leaked keys "
+        "through Twilio's API and plans the rest (docs/respond.md)."
     ),
     "remediation.account-sid": (
         "An Account SID is not a secret, but attackers search code for it to find the Auth Token "
@@ -173,14 +178,19 @@ JA: dict[str, str] = {
         "4. アカウントの全ユーザーのパスワードを変更し、二要素認証を有効にし、ユーザーのメールアドレス"
         "と発信者番号（Caller ID）が変更されていないか確認してください。\n"
         "5. 音声と SMS の地域別許可（Geo Permissions）をサービス提供国に絞り、使用量トリガーを設定して"
-        "料金詐欺や SMS ポンピングの被害を抑えてください。"
+        "料金詐欺や SMS ポンピングの被害を抑えてください。\n"
+        "twscan respond は手順 1 と 5 を Twilio の API で実行し、残りを一覧にします。このレポートを "
+        "--format json で保存し、twscan respond --from-report FILE で計画を確認してください"
+        "（docs/respond.md）。"
     ),
     "remediation.api-key-secret": (
         "1. Twilio コンソールで漏えいした API キーを削除し（API キーはローテーションできません）、"
         "新しいキーを作成してください。\n"
         "2. push した場合は git の履歴からシークレットを削除してください。\n"
         "3. GitHub でアカウント SID を検索し、ユーザーのパスワード変更、二要素認証の有効化、"
-        "音声/SMS の地域別許可の制限、使用量トリガーの設定を行ってください。"
+        "音声/SMS の地域別許可の制限、使用量トリガーの設定を行ってください。\n"
+        "twscan respond --from-report FILE（--format json のレポート）は漏えいしたキーを Twilio の "
+        "API で削除し、残りの手順を計画します（docs/respond.md）。"
     ),
     "remediation.account-sid": (
         "アカウント SID 自体は秘密情報ではありませんが、攻撃者はそのそばにある Auth Token を探すために"

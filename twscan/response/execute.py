@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twscan.net.twilio import api
-from twscan.net.twilio.client import TwilioClient, TwilioError
+from twscan.net.twilio.client import Credential, TwilioClient, TwilioError
 from twscan.response.handover import Handover
 from twscan.response.journal import Journal
 from twscan.response.plan import Plan, Step
@@ -84,8 +84,8 @@ def run(
 def _perform(
     step: Step,
     client: TwilioClient,
-    cred: Any,
-    own: Any,
+    cred: Credential,
+    own: Credential,
     journal: Journal,
     handover: Handover,
     new_tokens: dict[str, str],
@@ -133,8 +133,7 @@ def _perform(
             api.delete_secondary_token(client, own)
         journal.record(step.id, "started")
         token = api.create_secondary_token(client, own)
-        promote_now = journal_promote_now(step)
-        where = handover.give(sid, token.token, promoted=promote_now)
+        where = handover.give(sid, token.token, promoted=bool(step.data.get("promote_now")))
         new_tokens[sid] = token.token
         return f"secondary Auth Token {where}", {"handed_over": where}
     if kind == "promote":
@@ -147,7 +146,3 @@ def _perform(
         api.promote_secondary_token(client, own)
         return "promoted: the old Auth Token no longer works", {"promoted": True}
     raise AssertionError(f"unknown step {step.id}")
-
-
-def journal_promote_now(step: Step) -> bool:
-    return bool(step.data.get("promote_now"))

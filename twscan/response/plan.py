@@ -382,6 +382,7 @@ def _trigger_step(state: AccountState, client: TwilioClient, opts: Options) -> S
         t for t in state.triggers if t.recurring == "daily" and t.usage_category == "totalprice"
     ]
     existing = ", ".join(f"{t.sid} at {t.trigger_value}" for t in daily) or "none"
+    others = len(state.triggers) - len(daily)
     limit = str(opts.daily_limit) if opts.daily_limit is not None else None
     step = Step(
         id=f"trigger:{state.sid}",
@@ -396,6 +397,7 @@ def _trigger_step(state: AccountState, client: TwilioClient, opts: Options) -> S
             Call("POST", client.url("api", f"/2010-04-01/Accounts/{state.sid}/Usage/Triggers.json"))
         ],
         details=[f"daily total-price triggers now: {existing}"]
+        + ([f"other usage triggers: {others}"] if others else [])
         + ([f"callback: {opts.trigger_callback}"] if limit and opts.trigger_callback else []),
         option="--daily-limit AMOUNT --trigger-callback URL",
         data={"value": limit, "callback": opts.trigger_callback},

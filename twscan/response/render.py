@@ -57,7 +57,7 @@ def text(plan: Plan, outcome: Outcome | None = None, *, execute: bool = False) -
         )
     if outcome is not None:
         lines.append("")
-        lines.extend(_outcome(outcome))
+        lines.extend(outcome_lines(outcome))
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +87,7 @@ def _step(step: Step, execute: bool) -> list[str]:
     return out
 
 
-def _outcome(o: Outcome) -> list[str]:
+def outcome_lines(o: Outcome) -> list[str]:
     lines = [f"Done: {len(o.done)} step(s); skipped as done earlier: {len(o.skipped)}."]
     if o.failed is not None:
         step, why = o.failed

@@ -59,6 +59,11 @@ def check_credential(client: TwilioClient, cred: Credential) -> api.Account:
                 "TWILIO_ACCOUNT_SID and the token or key; if the token was already rotated, "
                 "use the new one"
             ) from None
+        if exc.status == 403 and cred.is_key:
+            raise TwscanError(
+                f"Twilio refused API key {cred.user} (403): a Standard API key cannot manage "
+                "accounts, keys or tokens; act with the Auth Token or a Main API key"
+            ) from None
         raise
     if account.sid != cred.account_sid:
         raise TwscanError("Twilio answered for another account than the one asked for")
