@@ -541,3 +541,33 @@ def test_a_report_sid_of_another_account_is_named(fake: FakeTwilio, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert f"{stranger[:4]}…{stranger[-4:]} (in the report) is not on this account" in proc.stdout
     assert stranger not in proc.stdout
+
+
+def test_two_runs_of_one_journal_at_once_are_refused(fake: FakeTwilio, tmp_path: Path) -> None:
+    import fcntl
+
+    journal = tmp_path / "j.json"
+    with open(tmp_path / "j.json.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = respond(fake, "--execute", "--yes", "--journal", str(journal),
+                       "--secret-out", str(tmp_path / "t"), cwd=tmp_path)
+    assert proc.returncode == 2 and "another twscan respond is running" in proc.stderr
+    assert {r.method for r in fake.requests} == {"GET"}
+
+
+def test_a_history_report_works_too(fake: FakeTwilio, tmp_path: Path) -> None:
+    from tests.gitutil import Repo
+
+    key = fake.keys_of(fake.main.sid)[3]
+    repo = Repo(tmp_path / "repo")
+    repo.commit_file("deploy.env", f"TWILIO_API_KEY={key.sid}\nTWILIO_API_SECRET={key.secret}\n",
+                     "add deploy settings")
+    repo.commit_file("deploy.env", "TWILIO_API_KEY=\n", "oops, remove them")
+    report = tmp_path / "history.json"
+    made = run_twscan("history", "--repo", str(repo.path), "--format", "json", "-o", str(report))
+    assert made.returncode == 1, made.stderr
+    proc = respond(fake, "--from-report", str(report), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["id"]: s for s in json.loads(proc.stdout)["steps"]}
+    assert steps[f"key:{fake.main.sid}:{key.sid}"]["details"] == [
+        "found leaked by the report with its secret"]

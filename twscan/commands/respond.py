@@ -225,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return 0
         assert journal is not None
+        journal.lock()
         todo = execute.order(the_plan)
         todo = [s for s in todo if journal.done(s.id) is None]
         handover = Handover(args.secret_out)

@@ -41,7 +41,26 @@ class Journal:
             "started": now(),
             "entries": [],
         }
+        self._lock: int | None = None
         if path.exists():
+            self._load()
+
+    def lock(self) -> None:
+        """Hold the journal for this run: two runs of one incident at once would each see the
+        other's steps as not done, and do them twice."""
+        import fcntl
+
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise TwscanError(
+                f"{self.path}: another twscan respond is running with this journal"
+            ) from None
+        self._lock = fd
+        if self.path.exists():  # what the run before this one wrote, up to its last step
             self._load()
 
     def _load(self) -> None:

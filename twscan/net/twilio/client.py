@@ -164,6 +164,28 @@ class TwilioClient:
                 raise transfer.RefusedError(f"the request would leave {shown_host(url)}")
 
         what = f"{method} {_path(url)}"
+        try:
+            return self._attempts(cred, method, url, what, same_origin, params, data)
+        except TwilioError as exc:
+            # Twilio's message is the server's text: whatever answers there could echo the
+            # credential back, and it must not reach a terminal or a journal that way.
+            text = str(exc)
+            if cred.secret and cred.secret in text:
+                raise TwilioError(
+                    text.replace(cred.secret, "[redacted]"), status=exc.status, code=exc.code
+                ) from None
+            raise
+
+    def _attempts(
+        self,
+        cred: Credential,
+        method: str,
+        url: str,
+        what: str,
+        same_origin: Callable[[str], None],
+        params: dict[str, str | int] | None,
+        data: Sequence[tuple[str, str]] | None,
+    ) -> Any:
         for attempt in range(1, ATTEMPTS + 1):
             self.sent.append((method, url))
             try:
