@@ -16,7 +16,7 @@ body of a 3xx answer (``Session.resolve_redirects`` consumes it). So this module
 * streams the body raw, decompressing gzip/deflate itself with a bounded output size, so a
   compressed bomb costs no more than ``max_bytes``; other encodings are refused.
 
-Only :class:`TransferError` (and its subclasses) leaves :func:`request` (or :func:`get`);
+Only :class:`TransferError` (and its subclasses) leaves :func:`request`;
 messages never hold a URL's query, a header or a credential.
 """
 
@@ -102,31 +102,6 @@ class _State:
     aborted: bool = False
 
 
-def get(
-    session: requests.Session,
-    url: str,
-    *,
-    params: Mapping[str, str | int] | None = None,
-    headers: Mapping[str, str] | None = None,
-    auth: Any = None,
-    timeout: Timeout = (10.0, 30.0),
-    deadline: float = 60.0,
-    max_bytes: int = MAX_BYTES,
-    read_body: bool = True,
-    check: Callable[[str], None] | None = None,
-) -> Answer:
-    """GET ``url`` within ``deadline`` seconds in all, reading at most ``max_bytes`` of body.
-
-    ``check`` sees the final, prepared URL (after ``params`` and the session's quoting) before
-    anything is sent and may raise to stop it. With ``read_body=False`` the body is never read:
-    only the status and headers come back.
-    """
-    return request(
-        session, "GET", url, params=params, headers=headers, auth=auth, timeout=timeout,
-        deadline=deadline, max_bytes=max_bytes, read_body=read_body, check=check,
-    )
-
-
 def request(
     session: requests.Session,
     method: str,
@@ -142,8 +117,14 @@ def request(
     read_body: bool = True,
     check: Callable[[str], None] | None = None,
 ) -> Answer:
-    """:func:`get` for any method; ``data`` is sent form-encoded, a key may repeat (Twilio
-    sends a list as repeated fields)."""
+    """``method`` ``url`` within ``deadline`` seconds in all, reading at most ``max_bytes`` of
+    body. ``data`` is sent form-encoded, and a key may repeat (Twilio takes a list as repeated
+    fields).
+
+    ``check`` sees the final, prepared URL (after ``params`` and the session's quoting) before
+    anything is sent and may raise to stop it. With ``read_body=False`` the body is never read:
+    only the status and headers come back.
+    """
     import threading
 
     import requests

@@ -135,8 +135,9 @@ def _probe(
             raise transfer.RefusedError("the request URL left the --verify-url host")
 
     try:
-        answer = transfer.get(
+        answer = transfer.request(
             session,
+            "GET",
             f"{base}/v2/Services",
             auth=cred,
             timeout=timeout,

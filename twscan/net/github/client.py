@@ -399,8 +399,9 @@ class GitHubClient:
         limit = min(self.deadline, left)
         started = transfer.monotonic()
         try:
-            return transfer.get(
+            return transfer.request(
                 self.session,
+                "GET",
                 url,
                 params=params,
                 headers={"Accept": accept},
