@@ -571,3 +571,23 @@ def test_a_history_report_works_too(fake: FakeTwilio, tmp_path: Path) -> None:
     steps = {s["id"]: s for s in json.loads(proc.stdout)["steps"]}
     assert steps[f"key:{fake.main.sid}:{key.sid}"]["details"] == [
         "found leaked by the report with its secret"]
+
+
+def test_the_manual_steps_are_tracked_in_the_journal(fake: FakeTwilio, tmp_path: Path) -> None:
+    journal = tmp_path / "j.json"
+    marked = respond(fake, "--mark-done", "manual:2fa", "--mark-done", "manual:passwords",
+                     "--journal", str(journal), cwd=tmp_path)
+    assert marked.returncode == 0, marked.stderr
+    assert "[x] Turn on 2FA for every login" in marked.stdout
+    assert "[ ] Remove verified caller IDs" in marked.stdout
+    assert {r.method for r in fake.requests} == {"GET"}
+    run = respond(fake, "--execute", "--yes", "--journal", str(journal), "--secret-out",
+                  str(tmp_path / "t"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    last = run.stdout.strip().splitlines()
+    assert any(line.startswith("Next: deploy the new Auth Token of " + fake.main.sid)
+               and f"--journal {journal}" in line for line in last)
+    left = next(line for line in last if "manual step(s) left" in line)
+    assert "manual:2fa" not in left and "manual:caller-ids" in left
+    bad = respond(fake, "--mark-done", "manual:nothing", "--journal", str(journal), cwd=tmp_path)
+    assert bad.returncode == 2 and "not a manual step" in bad.stderr

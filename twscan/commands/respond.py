@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,7 +21,8 @@ from twscan.core.errors import TwscanError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from twscan.response.plan import Options
+    from twscan.response.journal import Journal
+    from twscan.response.plan import Options, Plan
 
 _ISO = re.compile(r"[A-Z]{2}")
 _SID = re.compile(r"AC[0-9a-fA-F]{32}")
@@ -105,6 +107,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--allow-countries",
         metavar="CC,CC",
         help="narrow Voice dialing and SMS permissions to these ISO country codes",
+    )
+    g.add_argument(
+        "--mark-done",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="record a manual step (manual:2fa, manual:passwords ...) as done in the journal; "
+        "repeatable",
     )
     g.add_argument(
         "--journal",
@@ -209,9 +219,12 @@ def run(args: argparse.Namespace) -> int:
         journal_path = Path(args.journal or f"twscan-respond-{cred.account_sid}.json")
         journal = (
             Journal(journal_path, cred.account_sid, the_plan.base)
-            if (args.execute or journal_path.exists())
+            if (args.execute or args.mark_done or journal_path.exists())
             else None
         )
+        if args.mark_done:
+            assert journal is not None
+            _mark_done(journal, the_plan, args.mark_done)
         if journal is not None:
             for step in the_plan.steps:
                 if journal.done(step.id) is not None:
@@ -248,7 +261,8 @@ def run(args: argparse.Namespace) -> int:
         elif args.output:
             _emit(args, render.text(the_plan, outcome, execute=True))
         else:
-            sys.stdout.write("\n".join(render.outcome_lines(outcome)) + "\n")
+            lines = render.outcome_lines(outcome, the_plan, shlex.quote(str(journal_path)))
+            sys.stdout.write("\n".join(lines) + "\n")
         if outcome.failed is not None:
             step, why = outcome.failed
             sys.stderr.write(
@@ -259,6 +273,21 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         client.close()
+
+
+def _mark_done(journal: Journal, the_plan: Plan, ids: list[str]) -> None:
+    """The checklist's manual steps are the user's to do; the journal keeps track of them."""
+    manual = {s.id for s in the_plan.steps if s.mode == "manual"}
+    for step_id in ids:
+        if step_id not in manual:
+            raise TwscanError(
+                f"--mark-done {step_id!r} is not a manual step of this plan (one of: "
+                f"{', '.join(sorted(manual))})"
+            )
+    journal.lock()
+    for step_id in ids:
+        if journal.done(step_id) is None:
+            journal.record(step_id, "done", by="the user (--mark-done)")
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:

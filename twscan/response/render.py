@@ -57,7 +57,7 @@ def text(plan: Plan, outcome: Outcome | None = None, *, execute: bool = False) -
         )
     if outcome is not None:
         lines.append("")
-        lines.extend(outcome_lines(outcome))
+        lines.extend(outcome_lines(outcome, plan))
     return "\n".join(lines) + "\n"
 
 
@@ -70,7 +70,7 @@ def _base(base: str) -> str:
 def _step(step: Step, execute: bool) -> list[str]:
     mark = _MARK.get(step.status, "[ ]")
     if step.mode == "manual":
-        tag = "manual"
+        tag = "manual, done" if step.status == "done" else "manual"
     elif step.status == "done":
         tag = "done"
     elif step.selected:
@@ -87,7 +87,7 @@ def _step(step: Step, execute: bool) -> list[str]:
     return out
 
 
-def outcome_lines(o: Outcome) -> list[str]:
+def outcome_lines(o: Outcome, plan: Plan | None = None, journal: str = "") -> list[str]:
     lines = [f"Done: {len(o.done)} step(s); skipped as done earlier: {len(o.skipped)}."]
     if o.failed is not None:
         step, why = o.failed
@@ -95,6 +95,26 @@ def outcome_lines(o: Outcome) -> list[str]:
         if o.left:
             lines.append("Left to do (run the same command again to continue):")
             lines.extend(f"  {s.id}: {clean(s.title)}" for s in o.left)
+    if plan is None:
+        return lines
+    unpromoted = [
+        s.account
+        for s in plan.steps
+        if s.id.startswith("secondary:")
+        and s.status == "done"
+        and next((p for p in plan.steps if p.id == f"promote:{s.account}"), s).status != "done"
+    ]
+    if unpromoted and o.failed is None:
+        lines.append(
+            f"Next: deploy the new Auth Token of {', '.join(a or '?' for a in unpromoted)} to your "
+            f"applications, then: twscan respond --execute --promote --journal {journal}"
+        )
+    manual = [s for s in plan.steps if s.mode == "manual" and s.status != "done"]
+    if manual:
+        lines.append(
+            f"{len(manual)} manual step(s) left: {', '.join(s.id for s in manual)} (mark one "
+            "done with --mark-done ID once you have done it)"
+        )
     return lines
 
 
