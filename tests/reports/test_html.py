@@ -186,7 +186,8 @@ def test_no_resource_is_loaded_from_anywhere_and_the_csp_forbids_it() -> None:
         if tag in ("img", "iframe", "object", "embed", "link", "source", "audio", "video",
                    "base", "form"):
             assert tag == "link" and attrs.get("href") == "data:,", (tag, attrs)
-    assert any(t == "a" for t, _ in tags.tags)  # the GitHub repository is linked, as checked
+    links = [a["href"] for t, a in tags.tags if t == "a"]
+    assert links == ["https://github.com/org/api"]  # the GitHub repository, nothing else
     for css in tags.styles:
         assert "url(" not in css and "@import" not in css
     code = [s for a, s in tags.scripts if a.get("type") is None]

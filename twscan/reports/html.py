@@ -174,7 +174,8 @@ def _repositories(doc: dict[str, Any], msg: Messages) -> str:
         name = _h(r.get("name"))
         url = r.get("url")
         if isinstance(url, str) and _GITHUB.match(url):
-            name = f'<a href="{escape(url)}" rel="noopener noreferrer">{name}</a>'
+            page = url[:-4] if url.endswith(".git") else url  # the clone URL's web page
+            name = f'<a href="{escape(page)}" rel="noopener noreferrer">{name}</a>'
         elif url:
             name = f'<span title="{_h(url)}">{name}</span>'
         status = "failed" if failed else "ok"
