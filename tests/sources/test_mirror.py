@@ -4,20 +4,21 @@ failure has its reason and leaves nothing behind that looks like a mirror."""
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fake_github import new_github_token
-from tests.gitutil import Repo
+from tests.gitutil import Repo, git_env
 from twscan import git
 from twscan.sources.mirror import (
     MARKER,
@@ -229,6 +230,63 @@ def test_a_broken_leftover_is_replaced_not_fetched_into(tmp_path: Path, source: 
     assert result.ok and not result.fetched and result.path == str(stale)
     assert (stale / MARKER).is_file() and "refs/heads/main" in refs(str(stale))
     assert leftovers(root) == [stale.name]
+
+
+def test_what_a_killed_run_left_is_swept_after_a_day(tmp_path: Path, source: Repo) -> None:
+    root = tmp_path / "mirrors"
+    old = root / ".partial-killed"
+    (old / "mirror.git" / "objects").mkdir(parents=True)
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    running = root / ".partial-running"  # another audit's clone, in progress
+    running.mkdir()
+    result = mirror(spec_for(str(source.path), "argument"), str(root))
+    assert result.ok and result.path is not None
+    assert leftovers(root) == [".partial-running", os.path.basename(result.path)]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+
+def test_over_http_with_a_password_in_the_url_that_never_reaches_the_disk(
+    tmp_path: Path, source: Repo
+) -> None:
+    """Git's "dumb" http protocol from a static server: a real clone and fetch over http."""
+    served = tmp_path / "www"
+    served.mkdir()
+    bare = served / "app.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(source.path), str(bare)], check=True, env=git_env()
+    )
+    subprocess.run(["git", "--git-dir", str(bare), "update-server-info"], check=True)
+    handler = functools.partial(_Quiet, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    password = "pw" + new_github_token()
+    try:
+        port = server.server_address[1]
+        spec = spec_for(f"http://bob:{password}@127.0.0.1:{port}/app.git", "argument")
+        root = tmp_path / "mirrors"
+        first = mirror(spec, str(root), timeout=30)
+        assert first.ok and first.path is not None, first.reason
+        new = source.commit_file("more", "text\n")
+        subprocess.run(
+            ["git", "--git-dir", str(bare), "fetch", "-q", str(source.path), "main:main"],
+            check=True,
+            env=git_env(),
+        )
+        subprocess.run(["git", "--git-dir", str(bare), "update-server-info"], check=True)
+        again = mirror(spec, str(root), timeout=30)
+        assert again.ok and again.fetched, again.reason
+        assert refs(first.path)["refs/heads/main"] == new
+    finally:
+        server.shutdown()
+        server.server_close()
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
 
 
 @pytest.fixture

@@ -171,6 +171,31 @@ def _reason(stderr: bytes, spec: RepoSpec, token: str | None, what: str) -> str:
     return f"git {what} failed: {detail}"
 
 
+#: A temporary clone older than this was left by a run that was killed: no clone takes a day.
+PARTIAL_MAX_AGE_S = 24 * 3600
+
+
+def _sweep_partials(root: str) -> None:
+    """Remove what killed runs left: their temporary clones, never a finished mirror (a
+    running clone of another audit is younger than a day, and is left alone)."""
+    import time
+
+    now = time.time()
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(".partial-"):
+            continue
+        with contextlib.suppress(OSError):
+            if (
+                entry.is_dir(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_mtime > PARTIAL_MAX_AGE_S
+            ):
+                _remove(entry.path)
+
+
 def _is_mirror(path: str) -> bool:
     return os.path.isfile(os.path.join(path, MARKER)) and os.path.isdir(
         os.path.join(path, "objects")
@@ -207,6 +232,7 @@ def mirror(
     except OSError as exc:
         why = f"cannot create the mirror directory: {exc.strerror}"
         return MirrorResult(spec, None, False, why, False)
+    _sweep_partials(root)
     final = os.path.join(root, mirror_dir_name(spec.name))
     secret = _token_config(spec.url, token, token_hosts)
     if _is_mirror(final):
