@@ -375,6 +375,11 @@ class FakeGitHub(_FakeServer):
         self.window_reset: float | None = None
         self.window_used = 0
         self.lock = threading.Lock()
+        # repository listings: login -> "Organization" | "User", and each account's repos
+        self.accounts: dict[str, str] = {}
+        self.account_repos: dict[str, list[dict[str, Any]]] = {}
+        self.repos_next_link: str | None = None  # a hostile server's next link, for every page
+        self.core_remaining = 5000
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -463,6 +468,9 @@ class FakeGitHub(_FakeServer):
             return "contents"
         if path.endswith("/commits"):
             return "commits"
+        segs = path.split("/")
+        if len(segs) == 4 and segs[1] in ("orgs", "users") and segs[3] == "repos":
+            return "repos"
         return "other"
 
     def _answer(self, rec: Recorded, raw_path: str) -> tuple[int, dict[str, str], Any]:
@@ -525,6 +533,8 @@ class FakeGitHub(_FakeServer):
             return self._commits(rec)
         if kind == "contents":
             return self._contents(rec)
+        if kind == "repos":
+            return self._repos(rec)
         if rec.path == "/rate_limit":
             return 200, {}, {"resources": {}, "rate": {}}
         return (
@@ -814,6 +824,107 @@ class FakeGitHub(_FakeServer):
                 "url": f"{self.url}/repos/{repo}/contents/{path}",
             },
         )
+
+
+    # -- repository listings (GET /orgs/{org}/repos, GET /users/{user}/repos) -------------------
+
+    def add_repo(
+        self,
+        owner: str,
+        name: str,
+        *,
+        owner_type: str = "Organization",
+        fork: bool = False,
+        archived: bool = False,
+        private: bool = False,
+        clone_url: str | None = None,
+        default_branch: str = "main",
+        size: int = 1,
+        pushed_at: str = "2024-01-01T00:00:00Z",
+        created_at: str | None = None,
+    ) -> dict[str, Any]:
+        """A repository of ``owner`` (an organisation unless ``owner_type="User"``), in the
+        ``minimal-repository`` shape; ``clone_url`` defaults to the web host's."""
+        self.accounts.setdefault(owner, owner_type)
+        full_name = f"{owner}/{name}"
+        repo = self._repo(full_name)
+        repo["owner"]["type"] = self.accounts[owner]
+        repo.update(
+            {
+                "private": private,
+                "visibility": "private" if private else "public",
+                "fork": fork,
+                "archived": archived,
+                "disabled": False,
+                "default_branch": default_branch,
+                "size": size,
+                "pushed_at": pushed_at,
+                "created_at": created_at or pushed_at,
+                "updated_at": pushed_at,
+                "clone_url": clone_url or f"{self.web}/{full_name}.git",
+                "git_url": f"git://{self.web.split('://', 1)[1]}/{full_name}.git",
+                "ssh_url": f"git@127.0.0.1:{full_name}.git",
+                "svn_url": f"{self.web}/{full_name}",
+            }
+        )
+        self.account_repos.setdefault(owner, []).append(repo)
+        return repo
+
+    def _repos(self, rec: Recorded) -> tuple[int, dict[str, str], Any]:
+        _, kind, login, _ = rec.path.split("/")
+        account = self.accounts.get(login)
+        if account is None or (kind == "orgs" and account != "Organization"):
+            return (
+                404,
+                {},
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+            )
+        with self.lock:
+            self.core_remaining = max(0, self.core_remaining - 1)
+            remaining = self.core_remaining
+        headers: dict[str, str] = {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": str(remaining),
+            "x-ratelimit-used": str(5000 - remaining),
+            "x-ratelimit-reset": str(math.ceil(self.clock.time() + 3600)),
+            "x-ratelimit-resource": "core",
+        }
+        typ = (rec.query.get("type") or ["all" if kind == "orgs" else "owner"])[0]
+        repos = list(self.account_repos.get(login, []))
+        if typ == "public":
+            repos = [r for r in repos if not r["private"]]
+        elif typ == "private":
+            repos = [r for r in repos if r["private"]]
+        elif typ == "forks":
+            repos = [r for r in repos if r["fork"]]
+        elif typ == "sources":
+            repos = [r for r in repos if not r["fork"]]
+        sort = (rec.query.get("sort") or ["created" if kind == "orgs" else "full_name"])[0]
+        key = {"full_name": "full_name", "pushed": "pushed_at", "updated": "updated_at"}.get(
+            sort, "created_at"
+        )
+        default_dir = "asc" if sort == "full_name" else "desc"
+        direction = (rec.query.get("direction") or [default_dir])[0]
+        repos.sort(key=lambda r: str(r[key]), reverse=direction == "desc")
+        per_page = max(1, min(self.max_per_page, int((rec.query.get("per_page") or ["30"])[0])))
+        page = max(1, int((rec.query.get("page") or ["1"])[0]))
+        last = max(1, math.ceil(len(repos) / per_page))
+        base = f"{self.url}/{kind}/{login}/repos"
+
+        def link(p: int, rel: str) -> str:
+            args = {k: v[0] for k, v in rec.query.items() if k != "page"}
+            return f'<{base}?{urllib.parse.urlencode({**args, "page": p})}>; rel="{rel}"'
+
+        links = []
+        if page > 1:
+            links += [link(page - 1, "prev"), link(1, "first")]
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        if self.repos_next_link is not None:
+            links = [f'<{self.repos_next_link}>; rel="next"']
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, headers, repos[(page - 1) * per_page : page * per_page]
 
 
 class FakeTwilio(_FakeServer):

@@ -756,3 +756,127 @@ def _socket_pair() -> tuple[Any, Any]:
         except OSError:
             pass
     return ours, theirs
+
+
+# --- clone and fetch: the one place git talks to another repository --------------------------
+
+#: What a clone or fetch of an untrusted repository adds to :data:`NEUTRAL_CONFIG`: every
+#: object checked as it arrives (a corrupt or malicious pack is refused, not stored), no
+#: submodule followed, no LFS download, no background maintenance left running after the
+#: audit's deadline, ssh never waiting for a password. A mirror is bare, so nothing is ever
+#: checked out: no checkout hook, no smudge filter, no attribute of the repository is read.
+TRANSFER_CONFIG = (
+    "transfer.fsckObjects=true",
+    "fetch.fsckObjects=true",
+    "submodule.recurse=false",
+    "fetch.recurseSubmodules=false",
+    "filter.lfs.smudge=",
+    "filter.lfs.process=",
+    "filter.lfs.required=false",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "fetch.writeCommitGraph=false",
+    "core.sshCommand=ssh -oBatchMode=yes",
+)
+
+#: The transport each kind of source needs; everything else stays ``never`` (``ext::`` above
+#: all, which runs a program the URL names).
+_TRANSPORTS = ("file", "git", "http", "https", "ssh")
+#: What of git's error output is kept: a hostile server may send endless ``remote:`` lines.
+_MAX_ERR = 64 * 1024
+
+_SCRUBBED_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "SSH_ASKPASS",
+)
+
+
+def transfer_argv(args: Sequence[str], transport: str) -> list[str]:
+    """``git ARGS`` for a clone or fetch over ``transport`` alone."""
+    if transport not in _TRANSPORTS:
+        raise ValueError(f"no such git transport: {transport}")
+    config = [*TRANSFER_CONFIG, f"protocol.{transport}.allow=always"]
+    return argv([arg for item in config for arg in ("-c", item)] + list(args))
+
+
+def transfer_environment(
+    transport: str, secret_config: Sequence[tuple[str, str]] = ()
+) -> dict[str, str]:
+    """:func:`environment`, for a transfer: no prompt, only ``transport`` allowed even if the
+    user's environment allows more, and ``secret_config`` (a token header) handed to git
+    through ``GIT_CONFIG_*`` variables: like ``-c``, never written to a repository's config,
+    and unlike ``-c`` not on a command line that every local user can read in ``ps``."""
+    env = environment()
+    for name in _SCRUBBED_ENV:
+        env.pop(name, None)
+    env.update(
+        GIT_ALLOW_PROTOCOL=transport,  # this variable, when set, overrides protocol.*.allow
+        GIT_ASKPASS="",  # set and empty: git neither runs a helper nor falls back to another
+        GIT_TERMINAL_PROMPT="0",
+        GIT_LFS_SKIP_SMUDGE="1",
+    )
+    if secret_config:
+        # after the user's own GIT_CONFIG_* entries, if there are any: theirs stay as they are
+        try:
+            first = max(0, int(env.get("GIT_CONFIG_COUNT", "0")))
+        except ValueError:
+            first = 0
+        env["GIT_CONFIG_COUNT"] = str(first + len(secret_config))
+        for i, (key, value) in enumerate(secret_config, first):
+            env[f"GIT_CONFIG_KEY_{i}"] = key
+            env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
+
+
+def run_transfer(
+    args: Sequence[str],
+    *,
+    transport: str,
+    timeout: float,
+    cwd: str | os.PathLike[str] | None = None,
+    secret_config: Sequence[tuple[str, str]] = (),
+) -> tuple[int | None, bytes]:
+    """Run a clone or fetch for at most ``timeout`` seconds: (status, start of stderr).
+
+    The status is None when time ran out; git and everything it started (``git-remote-http``,
+    ``upload-pack``, ssh) are then killed as one process group, so nothing goes on fetching
+    behind the audit's back.
+    """
+    import signal
+    import tempfile
+
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                transfer_argv(args, transport),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=transfer_environment(transport, secret_config),
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise TwscanError("git is not installed or not on PATH") from None
+        try:
+            rc: int | None = proc.wait(timeout=max(0.001, timeout))
+        except subprocess.TimeoutExpired:
+            rc = None
+        finally:
+            if proc.poll() is None or rc is None:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if rc is not None:
+            # git is done, but a child it left behind (a stuck helper) goes with it
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        err.seek(0)
+        return rc, err.read(_MAX_ERR)

@@ -63,6 +63,8 @@ RESULT_CAP = 1000
 PER_PAGE = 100
 #: Deadline for one exchange, body included (GitHub itself ends requests after about 10 s).
 REQUEST_DEADLINE_S = 60.0
+#: Pages of a listing (repositories of an organisation) read at most: 100,000 items.
+MAX_LIST_PAGES = 1000
 #: Same-origin redirects followed for one request (GitHub answers 301 for a renamed repository).
 MAX_REDIRECTS = 5
 
@@ -306,6 +308,52 @@ class GitHubClient:
             return base64.b64decode(data["content"], validate=False)
         except (binascii.Error, ValueError):
             return None
+
+    def get_list(
+        self,
+        path: str,
+        params: Mapping[str, str | int],
+        what: str,
+        *,
+        max_pages: int = MAX_LIST_PAGES,
+    ) -> list[Any]:
+        """Every item of a listing endpoint (``path`` under the API URL), page after page.
+
+        Pages are followed through ``Link: rel="next"`` only while they stay at the API origin
+        (:meth:`_get` refuses any other URL before anything is sent), with the pacing, retries
+        and token handling of every request. A listing that cannot be had whole is an error,
+        never a shorter list that looks complete: a next link to elsewhere, a page that is not
+        a list, an empty page that links on, a link seen before, more than ``max_pages``.
+        """
+        url: str | None = f"{self.api_url}{path}"
+        query: Mapping[str, str | int] | None = params
+        items: list[Any] = []
+        seen: set[str] = set()
+        pages = 0
+        while url is not None:
+            if pages >= max_pages:
+                raise GitHubHTTPError(
+                    f"GitHub offered more than {max_pages} pages of the {what}; stopped there"
+                )
+            reply = self._get(url, query, JSON, self.core_bucket, what)
+            pages += 1
+            if not isinstance(reply.data, list):
+                raise GitHubHTTPError(
+                    f"GitHub answered page {pages} of the {what} with something that is not a "
+                    "list",
+                    reply.status,
+                )
+            items.extend(reply.data)
+            url, query = reply.links.get("next"), None
+            if url is not None and (not reply.data or url in seen):
+                why = "an empty page" if not reply.data else "a link to a page already read"
+                raise GitHubHTTPError(
+                    f"GitHub sent {why} in the {what} (page {pages}) with a link to a further "
+                    "page; stopped there"
+                )
+            if url is not None:
+                seen.add(url)
+        return items
 
     def close(self) -> None:
         if self._own_session:
