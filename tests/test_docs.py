@@ -60,6 +60,8 @@ NARRATIVE: dict[str, Callable[[Path], None]] = {"someone adds a token": _add_tok
 PLACEHOLDERS = {
     ("rules", "FILE"): "acme-rules.toml",
     ("staged", "FILE"): "app.env",
+    ("report", "FILE"): "../audit.sqlite",  # the template's audit datastore
+    ("audit", "URL"): "../other",
     (None, "PATH"): ".",
     (None, "SID"): "<sid>",
 }
@@ -67,7 +69,7 @@ PLACEHOLDERS = {
 BASELINE = ".twscan-baseline.json"
 
 SUBCOMMANDS = {"scan", "staged", "range", "history", "install-hook", "baseline", "exposure",
-               "rules", "respond"}
+               "rules", "respond", "audit", "report"}
 
 
 @dataclass
@@ -174,6 +176,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # docs/workflow.md's team keeps its twscan files under security/ (a rules file, a baseline)
     repo.write("security/acme-rules.toml", ACME_RULES)
     repo.stage("app.env", f"TWILIO_AUTH_TOKEN={creds.auth_token()}\n")
+    # an audit datastore beside the project, for the examples that only read one
+    made = run_twscan("audit", "-q", "../other", "--db", "../audit.sqlite", "--mirror-dir",
+                      "../mirrors", "-o", os.devnull, cwd=repo.path, base_env=git_env())
+    assert made.returncode == 1, made.stderr
     return top
 
 

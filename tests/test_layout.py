@@ -107,10 +107,10 @@ def test_the_packages_are_where_the_layout_says() -> None:
     )
     assert top == [
         "__init__.py", "__main__.py", "cli.py", "commands", "core", "detect", "git.py", "net",
-        "reports", "response", "sources", "triage",
+        "reports", "response", "sources", "store", "triage",
     ]
     for sub in ("core", "detect", "detect/codec", "triage", "net", "net/github", "net/twilio",
-                "response"):
+                "response", "store"):
         assert (PACKAGE / sub / "__init__.py").is_file(), sub
 
 

@@ -25,6 +25,8 @@ BY_NAME = {
     "rules": "rules_cmd",
     "exposure": "exposure",
     "baseline": "baseline_cmd",
+    "audit": "audit",
+    "report": "report",
     "respond": "respond",
 }
 COMMANDS = tuple(BY_NAME.values())

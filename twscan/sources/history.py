@@ -66,13 +66,22 @@ class ObjectList:
     #: Every blob listed: a blob that history names and the store lacks is missing, and an
     #: audit that skipped it silently would pass over whatever it held.
     present: set[bytes] = field(default_factory=set)
+    #: Objects listed and handed to the scan (not in the caller's ``skip``), for the
+    #: incremental audit's record of what is done.
+    scanned: list[bytes] = field(default_factory=list)
 
 
-def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Iterator[list[bytes]]:
+def list_objects(
+    repo: str,
+    objs: ObjectList,
+    limit: int | None = None,
+    skip: set[bytes] | None = None,
+) -> Iterator[list[bytes]]:
     """Blobs, commits and tags of the object store in pack order (good for git's cache of
     delta bases), in chunks of about :data:`_CHUNK_BYTES` as git lists them: scanning starts
     while the listing (0.3 s on twilio-python) goes on. Blobs over ``limit`` are left out and
-    recorded in ``objs.big``."""
+    recorded in ``objs.big``. Objects in ``skip`` (an earlier audit scanned them) are counted
+    as listed but not handed out; the others are recorded in ``objs.scanned``."""
     args = [
         "cat-file", "--batch-all-objects", "--unordered",
         "--batch-check=%(objecttype) %(objectname) %(objectsize)",
@@ -108,6 +117,10 @@ def list_objects(repo: str, objs: ObjectList, limit: int | None = None) -> Itera
                         objs.blobs += 1
                     else:
                         objs.types[oid] = typ
+                    if skip is not None:
+                        if oid in skip:
+                            continue
+                        objs.scanned.append(oid)
                     objs.objects += 1
                     objs.size += size
                     chunk.append(oid)
@@ -187,6 +200,7 @@ def scan_objects(
     limit: int | None = None,
     on_progress: Callable[[int, int, ObjectList], None] | None = None,
     while_waiting: Callable[[], None] | None = None,
+    skip: set[bytes] | None = None,
 ) -> dict[bytes, list[Finding]]:
     """List and scan every object once, over ``jobs`` processes; the ones with findings.
 
@@ -194,7 +208,7 @@ def scan_objects(
     worker processes to pay (:data:`_SMALL`); after that, each chunk goes to the workers as
     soon as it is listed.
     """
-    chunks = list_objects(repo, objs, limit)
+    chunks = list_objects(repo, objs, limit, skip)
     head: list[list[bytes]] = []
     for chunk in chunks:
         head.append(chunk)
