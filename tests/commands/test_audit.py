@@ -323,3 +323,52 @@ def test_the_html_report_of_a_real_audit_renders_in_chromium(org: Org, tmp_path:
         logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
         assert logs == []
         driver.save_screenshot(str(artifacts_dir(tmp_path) / "audit-report.png"))
+
+
+def test_verify_and_check_github_on_an_audit_are_kept_in_the_datastore(tmp_path: Path) -> None:
+    """Live and exposed incidents come first; a re-audit within the TTL asks neither Twilio nor
+    GitHub again (the exposure check's own file cache is off here: the datastore's is tested)."""
+    from tests.fake_github import FakeGitHub, FakeTwilio, RealClock, new_github_token
+
+    live_sid, live_tok = _pair()
+    quiet_sid, quiet_tok = _pair()
+    r = Repo(tmp_path / "svc")
+    r.commit_file("live.env", f"TWILIO_ACCOUNT_SID={live_sid}\nTWILIO_AUTH_TOKEN={live_tok}\n", "a")
+    r.commit_file("old.env", f"TWILIO_ACCOUNT_SID={quiet_sid}\nTWILIO_AUTH_TOKEN={quiet_tok}\n", "b")
+    token = new_github_token()
+    db = tmp_path / "org.sqlite"
+    with FakeGitHub(token, RealClock()).running() as gh, FakeTwilio().running() as tw:
+        tw.answers[(live_sid, live_tok)] = 200
+        gh.add_file("leaky/app", "config.py", f'Client("{quiet_sid}")\n', [])
+        args = [str(r.path), "--db", str(db), "--verify", "--verify-url", tw.url, "--check-github",
+                "--github-api-url", gh.url, "--no-cache", "--format", "json"]
+        env = {"GITHUB_TOKEN": token}
+        first = audit(tmp_path, *args, env=env)
+        assert first.returncode == 1, first.stderr
+        asked = (len(tw.requests), len(gh.search_requests()))
+        assert asked[0] == 2 and asked[1] == 2
+        again = audit(tmp_path, *args, env=env)
+        assert again.returncode == 1, again.stderr
+        assert (len(tw.requests), len(gh.search_requests())) == asked
+        sent = "".join(q.path + json.dumps(q.query) for q in gh.requests)
+        assert live_tok not in sent and quiet_tok not in sent
+    doc = json.loads(again.stdout)
+    live, exposed = doc["incidents"]
+    assert live["live"] == "live" and live["places"][0]["path"] == "live.env"
+    assert exposed["exposed"] is True and exposed["live"] == "invalid"
+    assert not any(t in again.stdout for t in (live_tok, quiet_tok))
+
+
+def test_two_repositories_with_one_name_are_both_audited(tmp_path: Path) -> None:
+    tokens = []
+    for parent in ("a", "b"):
+        r = Repo(tmp_path / parent / "x" / "repo")
+        sid, tok = _pair()
+        tokens.append(tok)
+        r.commit_file(".env", f"TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={tok}\n", "settings")
+    db = tmp_path / "o.sqlite"
+    proc = audit(tmp_path, str(tmp_path / "a/x/repo"), str(tmp_path / "b/x/repo"), "--db", str(db))
+    assert proc.returncode == 1, proc.stderr
+    assert "would also be named x/repo" in proc.stderr
+    doc = report(tmp_path, db)
+    assert len(doc["repositories"]) == 2 and len(doc["incidents"]) == 2

@@ -135,12 +135,36 @@ def _specs(args: argparse.Namespace) -> tuple[list[RepoSpec], int]:
     if args.github_org or args.github_user:
         specs.extend(_github(args))
     specs.extend(repos.from_arguments(args.targets))
-    specs = repos.dedupe(specs)
+    specs = repos.dedupe(_distinct_names(specs))
     given = len(specs)
     if args.shard:
         index, count = repos.parse_shard(args.shard)
         specs = repos.select_shard(specs, index, count)
     return specs, given
+
+
+def _distinct_names(specs: list[RepoSpec]) -> list[RepoSpec]:
+    """Two different repositories that would get one name (``/a/x/repo``, ``/b/x/repo``) keep
+    both: the later one's name gets a short hash of its URL, and the user hears of it. The same
+    repository named twice is left for ``dedupe``."""
+    import dataclasses
+    import hashlib
+
+    from twscan.core.safeio import clean
+
+    first: dict[str, str] = {}
+    out = []
+    for spec in specs:
+        url = first.setdefault(spec.name, spec.url)
+        if url != spec.url:
+            renamed = f"{spec.name}@{hashlib.sha256(spec.url.encode()).hexdigest()[:8]}"
+            sys.stderr.write(
+                f"twscan: warning: {clean(spec.url)} would also be named {clean(spec.name)}; "
+                f"audited as {clean(renamed)}\n"
+            )
+            spec = dataclasses.replace(spec, name=renamed)
+        out.append(spec)
+    return out
 
 
 def _github(args: argparse.Namespace) -> list[RepoSpec]:
