@@ -372,3 +372,28 @@ def test_two_repositories_with_one_name_are_both_audited(tmp_path: Path) -> None
     assert "would also be named x/repo" in proc.stderr
     doc = report(tmp_path, db)
     assert len(doc["repositories"]) == 2 and len(doc["incidents"]) == 2
+
+
+def test_a_deleted_branch_removes_its_secret_and_head_changes_are_seen(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "svc")
+    r.commit_file("README.md", "# svc\n", "init")
+    r.git("checkout", "-q", "-b", "feature")
+    sid, tok = _pair()
+    r.commit_file("f.env", f"TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={tok}\n", "feature")
+    r.git("checkout", "-q", "main")
+    sid2, tok2 = _pair()
+    r.commit_file("m.env", f"TWILIO_ACCOUNT_SID={sid2}\nTWILIO_AUTH_TOKEN={tok2}\n", "main")
+    db = tmp_path / "o.sqlite"
+    assert audit(tmp_path, str(r.path), "--db", str(db)).returncode == 1
+    doc = report(tmp_path, db)
+    assert sorted(p["path"] for i in doc["incidents"] for p in i["places"]) == ["f.env", "m.env"]
+    assert {p["path"]: p["in_head"] for i in doc["incidents"] for p in i["places"]} == {
+        "f.env": False, "m.env": True}
+    r.git("branch", "-q", "-D", "feature")  # the branch is gone, and with it the secret
+    r.git("rm", "-q", "m.env")
+    r.commit("remove m.env")  # still in history, no longer in HEAD
+    assert audit(tmp_path, str(r.path), "--db", str(db)).returncode == 1
+    doc = report(tmp_path, db)
+    (only,) = doc["incidents"]
+    assert [p["path"] for p in only["places"]] == ["m.env"]
+    assert only["in_head"] is False and only["places"][0]["in_head"] is False
