@@ -401,29 +401,16 @@ def test_a_deleted_branch_removes_its_secret_and_head_changes_are_seen(tmp_path:
 
 def test_progress_on_a_terminal_names_each_repository_of_the_total(org: Org, tmp_path: Path) -> None:
     """On a terminal (stderr a pty): the repositories done of the total, each one's bar."""
-    import pty
+    from tests.tty import run_on_pty
 
-    leader, follower = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TWSCAN_AUDIT_SALT": ""}
-    proc = subprocess.Popen(
+    code, text, _ = run_on_pty(
         [sys.executable, "-m", "twscan", "audit", "--mirror-dir", str(tmp_path / "m"),
          str(org.paths["billing"]), str(org.paths["docs"]), "--db", str(tmp_path / "p.sqlite"),
          "-o", os.devnull],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=follower,
+        cwd=tmp_path, env=env, stream="stderr",
     )
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait(timeout=120) == 1
-    os.close(leader)
-    text = seen.decode("utf-8", "replace")
+    assert code == 1, text
     billing, docs = (f"{org.root.name}/{n}" for n in ("billing", "docs"))
     assert f"\r[1/2] {billing} [" in text and "objects" in text  # the current one's bar
     assert f"[1/2] {billing}: " in text and f"[2/2] {docs}: " in text  # then a line each

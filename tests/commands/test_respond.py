@@ -339,34 +339,22 @@ def test_the_token_is_never_handed_to_a_log(fake: FakeTwilio, tmp_path: Path) ->
 
 
 def test_the_token_goes_to_the_terminal_once(fake: FakeTwilio, tmp_path: Path) -> None:
-    import pty
-
     main = fake.main
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "NO_COLOR": "1",
            "TWILIO_ACCOUNT_SID": main.sid, "TWILIO_AUTH_TOKEN": main.auth_token,
            "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}
-    leader, follower = pty.openpty()
     import sys
 
-    proc = subprocess.Popen(
+    from tests.tty import run_on_pty
+
+    code, seen, err = run_on_pty(
         [sys.executable, "-m", "twscan", "respond", "--twilio-api-base", fake.base, "--execute",
          "--yes", "--journal", str(tmp_path / "j.json")],
-        stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=tmp_path, env=env,
+        cwd=tmp_path, env=env, timeout=60,
     )
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
-    os.close(leader)
+    assert code == 0, err
     token = main.secondary_token
-    assert token and seen.decode().count(token) == 1
+    assert token and seen.count(token) == 1
     assert token not in (tmp_path / "j.json").read_text()
 
 
