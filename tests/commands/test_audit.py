@@ -217,6 +217,11 @@ def test_report_formats(org: Org, tmp_path: Path) -> None:
     assert len(log["runs"][0]["results"]) == 5
     for proc in (text, sarif):
         assert not any(v in proc.stdout for v in org.secrets.values())
+    page = tmp_path / "a.html"  # the audit itself writes any of the report's formats
+    again = audit(tmp_path, *all_paths(org), "--db", str(db), "--format", "html", "-o", str(page))
+    assert again.returncode == 1 and page.read_text().startswith("<!DOCTYPE html>")
+    for dropped in ("--baseline", "--fail-on"):  # one repository's decisions, not an audit's
+        assert dropped not in run_twscan("audit", "--help").stdout
 
 
 def test_store_secrets_keeps_raw_values_only_when_asked(org: Org, tmp_path: Path) -> None:

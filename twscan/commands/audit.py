@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from twscan.commands.options import add_output_args
+from twscan.commands.options import add_network_args, add_report_args, add_rule_args
 from twscan.core.errors import TwscanError
 
 TYPE_CHECKING = False
@@ -100,8 +101,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="worker processes per repository (default: one per core)",
     )
-    add_output_args(p)
-    p.set_defaults(func=run)
+    from twscan.commands.report import FORMATS
+
+    add_report_args(p, FORMATS)
+    add_rule_args(p)
+    add_network_args(p)
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="read rules and limits from FILE instead of the nearest .twscan.toml "
+                   "or pyproject.toml here (an audited repository's own settings are never read)")
+    # a baseline and fail-on are one repository's decisions: an audit reports everything
+    p.set_defaults(func=run, no_baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,13 +20,15 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     """Everything a scanning command takes: report, rules, limits, project settings and the
     opt-in network checks."""
     add_report_args(p)
-    _add_scan_args(p)
+    add_rule_args(p)
+    add_network_args(p)
+    add_project_args(p)
 
 
-def add_report_args(p: argparse.ArgumentParser) -> None:
-    """How a report is written: shared by scans and ``twscan exposure``."""
+def add_report_args(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    """How a report is written: shared by scans, ``twscan exposure`` and ``twscan audit``."""
     g = p.add_argument_group("output")
-    g.add_argument("-f", "--format", choices=FORMATS, default="text", help="report format")
+    g.add_argument("-f", "--format", choices=formats, default="text", help="report format")
     g.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     g.add_argument(
         "--show-secrets",
@@ -38,7 +40,8 @@ def add_report_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
 
 
-def _add_scan_args(p: argparse.ArgumentParser) -> None:
+def add_rule_args(p: argparse.ArgumentParser) -> None:
+    """Which rules, and the limits of what the engine reads."""
     r = p.add_argument_group("rules")
     r.add_argument(
         "--rules",
@@ -64,8 +67,16 @@ def _add_scan_args(p: argparse.ArgumentParser) -> None:
         help="encoding layers to look through, e.g. base64 of base64 is 2; 0 turns decoding "
         "off (default: the configured max-decode-depth, else 2)",
     )
+
+
+def add_network_args(p: argparse.ArgumentParser) -> None:
+    """The opt-in network checks: ``--check-github`` and ``--verify``."""
     add_github_args(p)
     add_verify_args(p)
+
+
+def add_project_args(p: argparse.ArgumentParser) -> None:
+    """A project's settings: configuration, baseline and fail-on."""
     c = p.add_argument_group("project settings (see docs/workflow.md)")
     c.add_argument(
         "--config",
