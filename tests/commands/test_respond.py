@@ -331,11 +331,15 @@ def test_without_confirmation_nothing_changes(fake: FakeTwilio, tmp_path: Path) 
 
 
 def test_the_token_is_never_handed_to_a_log(fake: FakeTwilio, tmp_path: Path) -> None:
-    """Standard output is a pipe here (a CI log): without --secret-out the run refuses
-    before changing anything."""
-    proc = respond(fake, "--execute", "--yes", cwd=tmp_path)
-    assert proc.returncode == 2 and "--secret-out" in proc.stderr
-    assert {r.method for r in fake.requests} == {"GET"}
+    """Standard output is a pipe here (a CI log): without --secret-out the new token goes to a
+    private file beside the journal, and the run says where; stdout and stderr never see it."""
+    proc = respond(fake, "--execute", "--yes", "--promote-now", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    kept = tmp_path / f"twscan-respond-{fake.main.sid}.tokens"
+    assert f"goes to {kept.name}" in proc.stderr or f"goes to {kept}" in proc.stderr
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert kept.read_text().split("\t")[:2] == [fake.main.sid, fake.main.auth_token]
+    assert fake.main.auth_token not in proc.stdout + proc.stderr
 
 
 def test_the_token_goes_to_the_terminal_once(fake: FakeTwilio, tmp_path: Path) -> None:

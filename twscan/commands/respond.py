@@ -241,9 +241,12 @@ def run(args: argparse.Namespace) -> int:
         journal.lock()
         todo = execute.order(the_plan)
         todo = [s for s in todo if journal.done(s.id) is None]
-        handover = Handover(args.secret_out)
+        fallback = journal_path.with_name(f"twscan-respond-{cred.account_sid}.tokens")
+        handover = Handover(args.secret_out, fallback)
         if any(s.id.startswith("secondary:") for s in todo):
-            handover.check()
+            note = handover.check()
+            if note:
+                sys.stderr.write(f"twscan: {note}\n")
         say = _stderr if args.format == "json" or args.output else _stdout
         if args.format == "text" and not args.output:
             sys.stdout.write(render.text(the_plan, execute=True))

@@ -4,7 +4,9 @@ Twilio shows a new token once; losing it means creating another, and printing it
 (a CI log, a report, the journal) would leak it again. So the hand-over target is settled
 before anything changes: the terminal only if standard output is one, else ``--secret-out``,
 which is created ``0600`` (an existing file must be a regular file owned by the user with no
-group or other access, and is appended to), never through a symbolic link.
+group or other access, and is appended to), never through a symbolic link. Standard output
+that is not a terminal (a pipe, a CI log) never gets the token: without ``--secret-out`` it
+goes to a file of that kind next to the journal, and the run says where.
 """
 
 from __future__ import annotations
@@ -19,21 +21,30 @@ from twscan.core.errors import TwscanError
 
 
 class Handover:
-    def __init__(self, secret_out: str | None, terminal: TextIO | None = None) -> None:
-        self.path = Path(secret_out) if secret_out else None
+    def __init__(
+        self, secret_out: str | None, fallback: Path, terminal: TextIO | None = None
+    ) -> None:
         self.terminal = terminal if terminal is not None else sys.stdout
+        self.path = Path(secret_out) if secret_out else None
+        #: set when the file is the fallback, not a file the user named
+        self.fallback = False
+        if self.path is None and not self.terminal.isatty():
+            self.path, self.fallback = fallback, True
 
-    def check(self) -> None:
-        """Refuse now, before any change, a hand-over that could not happen or would leak."""
+    def check(self) -> str | None:
+        """Refuse now, before any change, a hand-over that could not happen or would leak; a
+        note for the user when the token will go to the fallback file."""
         if self.path is None:
-            if not self.terminal.isatty():
-                raise TwscanError(
-                    "a new Auth Token is handed over once, to a terminal or to --secret-out FILE; "
-                    "standard output is not a terminal (it may be a log): pass --secret-out FILE"
-                )
-            return
+            return None
         fd = self._open()
         os.close(fd)
+        if self.fallback:
+            return (
+                f"standard output is not a terminal (it may be a log), so a new Auth Token "
+                f"goes to {self.path} (readable by you only; --secret-out FILE chooses the "
+                "file): deploy it, then delete the file"
+            )
+        return None
 
     def _open(self) -> int:
         assert self.path is not None
