@@ -419,3 +419,25 @@ def test_progress_on_a_terminal_names_each_repository_of_the_total(org: Org, tmp
     billing, docs = (f"{org.root.name}/{n}" for n in ("billing", "docs"))
     assert f"\r[1/2] {billing} [" in text and "objects" in text  # the current one's bar
     assert f"[1/2] {billing}: " in text and f"[2/2] {docs}: " in text  # then a line each
+
+
+def test_new_rules_read_every_object_again(tmp_path: Path) -> None:
+    """Objects an older engine read are not trusted to hold nothing: with another rules file
+    the next audit reads them all again, and finds what the new rule finds."""
+    from tests.conftest import ACME_RULES
+
+    r = Repo(tmp_path / "svc")
+    r.commit_file("internal.env", "ACME_KEY=acme_0f1e2d3c4b5a69788796a5b4\n", "internal key")
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME_RULES)
+    db = tmp_path / "o.sqlite"
+    assert audit(tmp_path, str(r.path), "--db", str(db)).returncode == 0
+    again = run_twscan("audit", "--mirror-dir", str(tmp_path / "mirrors"), str(r.path), "--db",
+                       str(db), "--rules", str(rules), cwd=tmp_path, env={"TWSCAN_AUDIT_SALT": ""})
+    assert again.returncode == 1, again.stderr
+    assert "(0 unchanged, 2 new object(s) read)" in again.stderr  # the commit and blob again
+    (incident,) = report(tmp_path, db)["incidents"]
+    assert incident["kind"] == "acme-key"
+    third = run_twscan("audit", "--mirror-dir", str(tmp_path / "mirrors"), str(r.path), "--db",
+                       str(db), "--rules", str(rules), cwd=tmp_path, env={"TWSCAN_AUDIT_SALT": ""})
+    assert "(1 unchanged, 0 new object(s) read)" in third.stderr

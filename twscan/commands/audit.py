@@ -222,6 +222,7 @@ def _audit(
         Detector.load, detector.rule_paths, fast_gate=True,
         max_decode_depth=detector.max_decode_depth,
     )  # fmt: skip
+    engine = _engine_id(detector, args.max_file_size)
     root = args.mirror_dir or mirrors.mirror_dir_default()
     token = _token(args)
     out = _Outcome()
@@ -248,7 +249,8 @@ def _audit(
         try:
             done = audit_repository(
                 store, rid, out.run, got.path, factory, jobs=args.jobs or 0,
-                max_size=args.max_file_size, keep_raw=args.store_secrets, report=report,
+                max_size=args.max_file_size, keep_raw=args.store_secrets, engine=engine,
+                report=report,
             )  # fmt: skip
         except TwscanError as exc:
             reason = f"could not be read: {clean(exc)}"
@@ -321,6 +323,24 @@ def _network_checks(
                                  {"exposed": r.exposed, "status": r.status,
                                   "total_count": r.total_count, "search_url": r.search_url},
                                  at)  # fmt: skip
+
+
+def _engine_id(detector: Detector, max_size: int | None) -> str:
+    """What a repository's objects were scanned with: twscan's version, every rules file's
+    bytes, the decoding depth and the size limit. When it changes, the next audit reads every
+    object again instead of trusting what an older engine found."""
+    import hashlib
+
+    from twscan import __version__
+    from twscan.detect.rules import RulesText, builtin_rules_dir
+
+    h = hashlib.sha256(f"{__version__}\0{detector.max_decode_depth}\0{max_size}".encode())
+    for path in sorted(builtin_rules_dir().glob("*.toml")):
+        h.update(b"\0" + path.read_bytes())
+    for source in detector.rule_paths:
+        data = source.data if isinstance(source, RulesText) else Path(source).read_bytes()
+        h.update(b"\0" + data)
+    return h.hexdigest()[:32]
 
 
 def _token(args: argparse.Namespace) -> str | None:

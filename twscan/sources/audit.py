@@ -62,16 +62,26 @@ def audit_repository(
     jobs: int,
     max_size: int | None,
     keep_raw: bool,
+    engine: str = "",
     report: Callable[[int, int, int, int], None] | None = None,
 ) -> RepoAudit:
-    """Audit the mirror at ``path`` into ``store`` as repository ``repo_id`` of ``run``."""
+    """Audit the mirror at ``path`` into ``store`` as repository ``repo_id`` of ``run``.
+
+    ``engine`` names what scans (twscan's version, its rules and limits): objects another
+    engine read are read again, since new rules may find what the old ones could not.
+    """
     started = time.perf_counter()
     now_tips = tips(path)
-    if store.tips(repo_id) == now_tips and now_tips:
+    same_engine = store.engine(repo_id) == engine
+    if same_engine and store.tips(repo_id) == now_tips and now_tips:
         store.touch(repo_id, run)
         return RepoAudit(False, 0, 0, 0, 0, [], time.perf_counter() - started)
-    skip = store.scanned(repo_id)
-    old_hits = {oid: [decode(d) for d in found] for oid, found in store.hits(repo_id).items()}
+    skip = store.scanned(repo_id) if same_engine else set()
+    old_hits = (
+        {oid: [decode(d) for d in found] for oid, found in store.hits(repo_id).items()}
+        if same_engine
+        else {}
+    )
     objs = history.ObjectList()
     log: list[history.LogJob] = []
 
@@ -118,6 +128,8 @@ def audit_repository(
             commits=len(commits),
             hits={oid: [encode(f) for f in found] for oid, found in new_hits.items()},
             findings=stored,
+            engine=engine,
+            rescanned=not same_engine,
         )
     )
     return RepoAudit(

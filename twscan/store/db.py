@@ -48,7 +48,8 @@ CREATE TABLE repositories (
     head TEXT,
     objects INTEGER NOT NULL DEFAULT 0,
     bytes INTEGER NOT NULL DEFAULT 0,
-    commits INTEGER NOT NULL DEFAULT 0
+    commits INTEGER NOT NULL DEFAULT 0,
+    engine TEXT                              -- what scanned it: version, rules, limits
 );
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -313,6 +314,11 @@ class Store:
         rows = self.db.execute("SELECT oid, findings FROM hits WHERE repo_id = ?", (repo,))
         return {str(o).encode(): json.loads(f) for o, f in rows}
 
+    def engine(self, repo: int) -> str | None:
+        """What last scanned the repository (twscan's version, its rules and limits)."""
+        row = self.db.execute("SELECT engine FROM repositories WHERE id = ?", (repo,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def findings_of(self, repo: int) -> dict[str, tuple[int, int]]:
         """secret key -> (finding id, first run) of the repository's findings so far."""
         rows = self.db.execute(
@@ -333,6 +339,9 @@ class Store:
         """Everything one repository's audit learnt, in one transaction."""
         r = result
         with self.transaction():
+            if r.rescanned:  # another engine read these objects: what it found is replaced
+                self.db.execute("DELETE FROM scanned WHERE repo_id = ?", (r.repo,))
+                self.db.execute("DELETE FROM hits WHERE repo_id = ?", (r.repo,))
             self.db.executemany(
                 "INSERT OR IGNORE INTO scanned(repo_id, oid) VALUES (?, ?)",
                 ((r.repo, oid) for oid in r.scanned),
@@ -384,8 +393,8 @@ class Store:
             self.db.execute(
                 "UPDATE repositories SET status = 'ok', error = NULL, last_run = ?, "
                 "last_scanned = ?, head = ?, objects = objects + ?, bytes = bytes + ?, "
-                "commits = ? WHERE id = ?",
-                (r.run, now(), r.head, len(r.scanned), r.nbytes, r.commits, r.repo),
+                "commits = ?, engine = ? WHERE id = ?",
+                (r.run, now(), r.head, len(r.scanned), r.nbytes, r.commits, r.engine, r.repo),
             )
 
     # -- checks -----------------------------------------------------------------------------
@@ -486,6 +495,8 @@ class RepoResults:
     commits: int
     hits: dict[bytes, list[dict[str, Any]]]
     findings: list[StoredFinding]
+    engine: str = ""
+    rescanned: bool = False
 
 
 def _statements(script: str) -> list[str]:

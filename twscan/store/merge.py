@@ -44,7 +44,7 @@ def merge(source: Store, target: Store) -> None:
                 runs[rid] = int(row[0])
         for row in s.execute(
             "SELECT id, name, url, source, status, error, last_scanned, last_run, head, objects, "
-            "bytes, commits FROM repositories"
+            "bytes, commits, engine FROM repositories"
         ).fetchall():
             _repository(source, target, row, runs)
         for key, kind, result, at in s.execute(
@@ -63,7 +63,21 @@ def _repository(
 ) -> None:
     """One repository: the newer audit of it wins, whole (its tips, objects, findings)."""
     s, t = source.db, target.db
-    sid, name, url, src, status, error, scanned_at, last_run, head, objects, nbytes, commits = row
+    (
+        sid,
+        name,
+        url,
+        src,
+        status,
+        error,
+        scanned_at,
+        last_run,
+        head,
+        objects,
+        nbytes,
+        commits,
+        engine,
+    ) = row
     mine = t.execute("SELECT id, last_scanned FROM repositories WHERE name = ?", (name,)).fetchone()
     if mine is not None and (mine[1] or "") > str(scanned_at or ""):
         return  # the target's audit of it is newer
@@ -71,8 +85,21 @@ def _repository(
     if mine is None:
         cur = t.execute(
             "INSERT INTO repositories(name, url, source, status, error, last_scanned, last_run, "
-            "head, objects, bytes, commits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, url, src, status, error, scanned_at, mapped_run, head, objects, nbytes, commits),
+            "head, objects, bytes, commits, engine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                url,
+                src,
+                status,
+                error,
+                scanned_at,
+                mapped_run,
+                head,
+                objects,
+                nbytes,
+                commits,
+                engine,
+            ),
         )
         assert cur.lastrowid is not None
         tid = cur.lastrowid
@@ -80,9 +107,22 @@ def _repository(
         tid = int(mine[0])
         t.execute(
             "UPDATE repositories SET url = ?, source = ?, status = ?, error = ?, "
-            "last_scanned = ?, last_run = ?, head = ?, objects = ?, bytes = ?, commits = ? "
-            "WHERE id = ?",
-            (url, src, status, error, scanned_at, mapped_run, head, objects, nbytes, commits, tid),
+            "last_scanned = ?, last_run = ?, head = ?, objects = ?, bytes = ?, commits = ?, "
+            "engine = ? WHERE id = ?",
+            (
+                url,
+                src,
+                status,
+                error,
+                scanned_at,
+                mapped_run,
+                head,
+                objects,
+                nbytes,
+                commits,
+                engine,
+                tid,
+            ),
         )
         for table in ("tips", "scanned", "hits", "findings"):
             t.execute(f"DELETE FROM {table} WHERE repo_id = ?", (tid,))  # noqa: S608 (fixed names)
