@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 from tests.twilio_openapi import Op, Spec, check_error, load
+from twscan.core.stamp import utc_stamp
 
 FOREIGN = "http://127.0.0.2:9"
 
@@ -68,10 +69,6 @@ def _hex_sid(prefix: str) -> str:
 
 def _now_rfc2822() -> str:
     return email.utils.format_datetime(datetime.now(UTC).replace(microsecond=0))
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -672,7 +669,7 @@ class FakeTwilio:
     # accounts.twilio.com: the authenticated account itself.
 
     def _token_json(self, acct: Account, which: str) -> dict[str, Any]:
-        now = _now_iso()
+        now = utc_stamp()
         return {"account_sid": acct.sid, "date_created": now, "date_updated": now, "url": which}
 
     def _op_CreateSecondaryAuthToken(self, acting: Account, p: _P, q: _Q, f: _Q) -> _Answer:

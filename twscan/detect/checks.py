@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from twscan.core.model import Severity
 from twscan.core.record import Record
+from twscan.core.stamp import utc_stamp
 
 TWILIO_CTY = "twilio-fpa;v=1"
 
@@ -69,7 +70,7 @@ def twilio_access_token(token: str, now: float | None = None) -> Checked | None:
         "account_sid": payload.get("sub") if isinstance(payload.get("sub"), str) else None,
         "grants": grant_names,
         "identity": identity if isinstance(identity, str) else None,
-        "expires_at": _iso(exp) if isinstance(exp, int | float) else None,
+        "expires_at": utc_stamp(exp) if isinstance(exp, int | float) else None,
         "expired": expired,
     }
     return Checked(
@@ -77,12 +78,6 @@ def twilio_access_token(token: str, now: float | None = None) -> Checked | None:
         extra=extra,
         severity=Severity.LOW if expired else None,
     )
-
-
-def _iso(epoch: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 CHECKS: dict[str, Callable[[str], Checked | None]] = {

@@ -16,7 +16,8 @@ from typing import Any
 from twscan import __version__
 from twscan.core.messages import Messages
 from twscan.core.safeio import clean
-from twscan.store.db import Store, now
+from twscan.core.stamp import utc_stamp
+from twscan.store.db import Store
 
 _SEVERITY = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -42,7 +43,7 @@ def document(store: Store, *, show_secrets: bool = False) -> dict[str, Any]:
     return {
         "version": 1,
         "tool": {"name": "twscan", "version": __version__},
-        "generated": now(),
+        "generated": utc_stamp(),
         "repositories": repos,
         "incidents": incidents,
         "findings": findings,

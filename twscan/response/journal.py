@@ -13,20 +13,16 @@ import contextlib
 import json
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import read_capped
+from twscan.core.stamp import utc_stamp
 
 FORMAT = "twscan-respond-journal"
 VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Journal:
@@ -38,7 +34,7 @@ class Journal:
             "version": VERSION,
             "account": account,
             "api_base": base,
-            "started": now(),
+            "started": utc_stamp(),
             "entries": [],
         }
         self._lock: int | None = None
@@ -97,7 +93,7 @@ class Journal:
         return any(e.get("status") == "started" for e in self.entries(step))
 
     def record(self, step: str, status: str, **fields: Any) -> None:
-        entry = {"step": step, "status": status, "time": now(), **fields}
+        entry = {"step": step, "status": status, "time": utc_stamp(), **fields}
         self.data["entries"].append(entry)
         self.save()
 

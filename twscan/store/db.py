@@ -24,11 +24,11 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from twscan.core.errors import TwscanError
+from twscan.core.stamp import utc_stamp
 
 #: Version of the schema below; :data:`MIGRATIONS` brings older files up to it.
 SCHEMA_VERSION = 1
@@ -120,10 +120,6 @@ CREATE TABLE checks (
 MIGRATIONS: dict[int, str] = {}
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @dataclass
 class RepoRow:
     id: int
@@ -180,7 +176,7 @@ class Store:
                 for statement in _statements(_SCHEMA_V1):
                     self.db.execute(statement)
                 self._set("schema_version", str(SCHEMA_VERSION))
-                self._set("created", now())
+                self._set("created", utc_stamp())
             return
         version = int(self._get("schema_version") or 0)
         if version > SCHEMA_VERSION:
@@ -266,7 +262,9 @@ class Store:
 
     def begin_run(self, shard: str | None) -> int:
         with self.transaction():
-            cur = self.db.execute("INSERT INTO runs(started, shard) VALUES (?, ?)", (now(), shard))
+            cur = self.db.execute(
+                "INSERT INTO runs(started, shard) VALUES (?, ?)", (utc_stamp(), shard)
+            )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -275,7 +273,7 @@ class Store:
             self.db.execute(
                 "UPDATE runs SET finished = ?, repositories = ?, failed = ?, scanned_objects = ?, "
                 "new_findings = ? WHERE id = ?",
-                (now(), repositories, failed, scanned, new, run),
+                (utc_stamp(), repositories, failed, scanned, new, run),
             )
 
     def repository(self, name: str, url: str, source: str) -> int:
@@ -332,7 +330,7 @@ class Store:
             self.db.execute(
                 "UPDATE repositories SET status = 'ok', error = NULL, last_run = ?, "
                 "last_scanned = ? WHERE id = ?",
-                (run, now(), repo),
+                (run, utc_stamp(), repo),
             )
 
     def repository_results(self, result: RepoResults) -> None:
@@ -394,7 +392,7 @@ class Store:
                 "UPDATE repositories SET status = 'ok', error = NULL, last_run = ?, "
                 "last_scanned = ?, head = ?, objects = objects + ?, bytes = bytes + ?, "
                 "commits = ?, engine = ? WHERE id = ?",
-                (r.run, now(), r.head, len(r.scanned), r.nbytes, r.commits, r.engine, r.repo),
+                (r.run, utc_stamp(), r.head, len(r.scanned), r.nbytes, r.commits, r.engine, r.repo),
             )
 
     # -- checks -----------------------------------------------------------------------------

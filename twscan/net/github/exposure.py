@@ -17,13 +17,13 @@ import sys
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twscan.core.errors import TwscanError
 from twscan.core.model import Finding
 from twscan.core.redact import redact
+from twscan.core.stamp import utc_stamp
 from twscan.net.github.cache import ExposureCache
 from twscan.net.github.client import (
     REQUEST_DEADLINE_S,
@@ -319,10 +319,6 @@ def _stderr(message: str) -> None:
     print(f"twscan: {clean(message)}", file=sys.stderr, flush=True)
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def check_sids(
     sids: Iterable[str],
     *,
@@ -448,7 +444,7 @@ def _check_one(client: GitHubClient, sid: str, detector: _Detector, clock: Clock
         total_count=search.total_count,
         incomplete_results=search.incomplete_results,
         capped=search.capped,
-        checked_at=_iso(clock.time()),
+        checked_at=utc_stamp(clock.time()),
     )
     if result.status == NOT_FOUND:
         result.message = f"not found by GitHub code search ({SEARCH_SCOPE})"
