@@ -14,6 +14,12 @@ from __future__ import annotations
 from twscan.core.errors import TwscanError
 from twscan.store.db import Store
 
+#: A repository's own columns (all but its id), in the order both datastores are read and written.
+_COLUMNS = (
+    "name", "url", "source", "status", "error", "last_scanned", "last_run", "head", "objects",
+    "bytes", "commits", "engine",
+)  # fmt: skip
+
 
 def merge(source: Store, target: Store) -> None:
     target.adopt_salt(source)
@@ -43,8 +49,7 @@ def merge(source: Store, target: Store) -> None:
             else:
                 runs[rid] = int(row[0])
         for row in s.execute(
-            "SELECT id, name, url, source, status, error, last_scanned, last_run, head, objects, "
-            "bytes, commits, engine FROM repositories"
+            f"SELECT id, {', '.join(_COLUMNS)} FROM repositories"  # noqa: S608 (fixed names)
         ).fetchall():
             _repository(source, target, row, runs)
         for key, kind, result, at in s.execute(
@@ -63,67 +68,20 @@ def _repository(
 ) -> None:
     """One repository: the newer audit of it wins, whole (its tips, objects, findings)."""
     s, t = source.db, target.db
-    (
-        sid,
-        name,
-        url,
-        src,
-        status,
-        error,
-        scanned_at,
-        last_run,
-        head,
-        objects,
-        nbytes,
-        commits,
-        engine,
-    ) = row
+    sid, name, scanned_at, last_run = row[0], row[1], row[6], row[7]
     mine = t.execute("SELECT id, last_scanned FROM repositories WHERE name = ?", (name,)).fetchone()
     if mine is not None and (mine[1] or "") > str(scanned_at or ""):
         return  # the target's audit of it is newer
-    mapped_run = runs.get(int(last_run)) if isinstance(last_run, int) else None
-    if mine is None:
-        cur = t.execute(
-            "INSERT INTO repositories(name, url, source, status, error, last_scanned, last_run, "
-            "head, objects, bytes, commits, engine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                name,
-                url,
-                src,
-                status,
-                error,
-                scanned_at,
-                mapped_run,
-                head,
-                objects,
-                nbytes,
-                commits,
-                engine,
-            ),
-        )
-        assert cur.lastrowid is not None
-        tid = cur.lastrowid
-    else:
-        tid = int(mine[0])
-        t.execute(
-            "UPDATE repositories SET url = ?, source = ?, status = ?, error = ?, "
-            "last_scanned = ?, last_run = ?, head = ?, objects = ?, bytes = ?, commits = ?, "
-            "engine = ? WHERE id = ?",
-            (
-                url,
-                src,
-                status,
-                error,
-                scanned_at,
-                mapped_run,
-                head,
-                objects,
-                nbytes,
-                commits,
-                engine,
-                tid,
-            ),
-        )
+    values = list(row[1:])
+    values[_COLUMNS.index("last_run")] = runs.get(last_run) if isinstance(last_run, int) else None
+    t.execute(
+        f"INSERT INTO repositories({', '.join(_COLUMNS)}) "  # noqa: S608 (fixed names)
+        f"VALUES ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(name) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "name"),
+        values,
+    )
+    tid = int(t.execute("SELECT id FROM repositories WHERE name = ?", (name,)).fetchone()[0])
+    if mine is not None:  # its older audit in the target goes, whole
         for table in ("tips", "scanned", "hits", "findings"):
             t.execute(f"DELETE FROM {table} WHERE repo_id = ?", (tid,))  # noqa: S608 (fixed names)
     t.executemany(
