@@ -325,6 +325,8 @@ class _FakeServer:
             def do_POST(self) -> None:  # noqa: N802
                 fake._handle(self)
 
+            do_DELETE = do_PATCH = do_PUT = do_POST  # noqa: N815 (the stand-in Twilio's methods)
+
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 

@@ -25,13 +25,13 @@ import re
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
+from tests.fake_github import _FakeServer
 from tests.twilio_openapi import Op, Spec, check_error, load
 from twscan.core.stamp import utc_stamp
 
@@ -149,10 +149,11 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeTwilio:
+class FakeTwilio(_FakeServer):
     """Twilio's REST API, as much of it as an account-takeover response touches."""
 
     def __init__(self, *, page_size: int = 2, max_page_size: int | None = None) -> None:
+        super().__init__()
         self.spec: Spec = load()
         self.page_size = page_size
         # A client's PageSize is honoured up to this (default: page_size, so paging always runs).
@@ -169,8 +170,6 @@ class FakeTwilio:
         self.faults: list[Fault] = []
         self.created = _now_rfc2822()
         self.lock = threading.RLock()
-        self._stop = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- set-up -----------------------------------------------------------------------------------
 
@@ -264,39 +263,9 @@ class FakeTwilio:
 
     @property
     def base(self) -> str:
-        assert self._server is not None, "use inside running()"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.web
 
-    # -- serving ----------------------------------------------------------------------------------
-
-    @contextmanager
-    def running(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Self]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            do_POST = do_DELETE = do_PATCH = do_PUT = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-        server = ThreadingHTTPServer((host, port), Handler)
-        server.daemon_threads = True
-        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        try:
-            yield self
-        finally:
-            self._stop.set()
-            server.shutdown()
-            server.server_close()
+    # -- serving (``running()`` is the shared one of tests/fake_github.py) ----------------------
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         parts = urllib.parse.urlsplit(h.path)
