@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         return _merge(args, args.targets[1:])
     from twscan.commands.common import load_detector
 
-    specs, given = _specs(args)
+    github = _github_token(args)
+    specs, given = _specs(args, github)
     if not given:
         raise TwscanError("no repositories to audit: give URLs or paths, --repos, --dir, "
                           "--github-org or --github-user")  # fmt: skip
@@ -128,11 +129,13 @@ def run(args: argparse.Namespace) -> int:
     from twscan.store.db import Store
 
     with Store(args.db) as store:
-        outcome = _audit(args, store, specs, detector)
+        outcome = _audit(args, store, specs, detector, github[0] if github else None)
         return _finish(args, store, outcome)
 
 
-def _specs(args: argparse.Namespace) -> tuple[list[RepoSpec], int]:
+def _specs(
+    args: argparse.Namespace, github: tuple[str, str] | None
+) -> tuple[list[RepoSpec], int]:
     """The repositories to audit (this shard's), and how many were given in all."""
     from twscan.sources import repos
 
@@ -141,8 +144,8 @@ def _specs(args: argparse.Namespace) -> tuple[list[RepoSpec], int]:
         specs.extend(repos.from_repos_file(path))
     for root in args.dir:
         specs.extend(repos.from_dir(root))
-    if args.github_org or args.github_user:
-        specs.extend(_github(args))
+    if github is not None:
+        specs.extend(_github(args, *github))
     specs.extend(repos.from_arguments(args.targets))
     specs = repos.dedupe(_distinct_names(specs))
     given = len(specs)
@@ -176,15 +179,25 @@ def _distinct_names(specs: list[RepoSpec]) -> list[RepoSpec]:
     return out
 
 
-def _github(args: argparse.Namespace) -> list[RepoSpec]:
-    from twscan.net.github.client import GitHubClient
+def _github_token(args: argparse.Namespace) -> tuple[str, str] | None:
+    """With --github-org/--github-user: the GitHub token and where it came from, read once. It
+    lists the repositories and clones the private ones (and is sent nowhere else: a token never
+    goes to a host the user did not name through GitHub)."""
+    if not (args.github_org or args.github_user):
+        return None
     from twscan.net.github.exposure import resolve_token
-    from twscan.net.github.repos import list_repos
 
     token, source = resolve_token(args.github_token_file)
     if not token:
         raise TwscanError("--github-org and --github-user need a GitHub token: set GITHUB_TOKEN "
                           "or GH_TOKEN, or pass --github-token-file FILE")  # fmt: skip
+    return token, source
+
+
+def _github(args: argparse.Namespace, token: str, source: str) -> list[RepoSpec]:
+    from twscan.net.github.client import GitHubClient
+    from twscan.net.github.repos import list_repos
+
     client = GitHubClient(token, args.github_api_url, token_source=source,
                           max_wait=args.max_wait, budget=args.github_timeout)  # fmt: skip
     try:
@@ -208,7 +221,11 @@ class _Outcome:
 
 
 def _audit(
-    args: argparse.Namespace, store: Store, specs: list[RepoSpec], detector: Detector
+    args: argparse.Namespace,
+    store: Store,
+    specs: list[RepoSpec],
+    detector: Detector,
+    token: str | None,
 ) -> _Outcome:
     import functools
 
@@ -224,7 +241,6 @@ def _audit(
     )  # fmt: skip
     engine = _engine_id(detector, args.max_file_size)
     root = args.mirror_dir or mirrors.mirror_dir_default()
-    token = _token(args)
     out = _Outcome()
     out.run = store.begin_run(args.shard)
     total = len(specs)
@@ -341,16 +357,6 @@ def _engine_id(detector: Detector, max_size: int | None) -> str:
         data = source.data if isinstance(source, RulesText) else Path(source).read_bytes()
         h.update(b"\0" + data)
     return h.hexdigest()[:32]
-
-
-def _token(args: argparse.Namespace) -> str | None:
-    """The GitHub token for cloning private repositories of --github-org/--github-user (only
-    there: a token is never sent to a host the user did not name through GitHub)."""
-    if not (args.github_org or args.github_user):
-        return None
-    from twscan.net.github.exposure import resolve_token
-
-    return resolve_token(args.github_token_file)[0]
 
 
 def _finish(args: argparse.Namespace, store: Store, out: _Outcome) -> int:

@@ -10,7 +10,6 @@ in history; severity within. Values are the redacted forms the datastore holds; 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from twscan import __version__
@@ -25,7 +24,7 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 
 def document(store: Store, *, show_secrets: bool = False) -> dict[str, Any]:
     findings = [_finding(d, show_secrets) for d in store.all_findings()]
-    checks = _checks(store, {f["secret_key"] for f in findings})
+    checks = store.all_checks()
     incidents = incidents_of(findings, checks)
     repos = []
     per_repo: dict[str, list[dict[str, Any]]] = {}
@@ -59,7 +58,6 @@ def document(store: Store, *, show_secrets: bool = False) -> dict[str, Any]:
 
 def _finding(d: dict[str, Any], show: bool) -> dict[str, Any]:
     """A stored (keyed) finding as the history report's object, plus ``repo``."""
-    from twscan.core.messages import Messages
     from twscan.reports import ReportOptions
     from twscan.reports.json_report import finding_dict
     from twscan.store.keyed import decode
@@ -86,16 +84,6 @@ def _finding(d: dict[str, Any], show: bool) -> dict[str, Any]:
     )  # fmt: skip
     if commit and not out.get("commit"):
         out.update(commit=commit["commit"], author=commit["author"], date=commit["date"])
-    return out
-
-
-def _checks(store: Store, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for key in keys:
-        for kind in ("exposure", "verify"):
-            result = store.check(key, kind, ttl=float("inf"), at=0.0)
-            if result is not None:
-                out.setdefault(key, {})[kind] = result
     return out
 
 

@@ -114,10 +114,8 @@ def audit_repository(
     history._add_message_events(path, hits, objs, order, events)
     findings = history._report(path, hits, events)
     stored = _stored(path, findings, events, history.head_values(path, hits))
-    known = store.findings_of(repo_id)
-    new = sum(1 for f in stored if f.key not in known)
     head = now_tips.get("HEAD") or _head(path)
-    store.repository_results(
+    new = store.repository_results(
         RepoResults(
             repo=repo_id,
             run=run,

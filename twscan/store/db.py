@@ -333,8 +333,9 @@ class Store:
                 (run, utc_stamp(), repo),
             )
 
-    def repository_results(self, result: RepoResults) -> None:
-        """Everything one repository's audit learnt, in one transaction."""
+    def repository_results(self, result: RepoResults) -> int:
+        """Everything one repository's audit learnt, in one transaction; how many of its
+        findings are new to the datastore."""
         r = result
         with self.transaction():
             if r.rescanned:  # another engine read these objects: what it found is replaced
@@ -354,6 +355,7 @@ class Store:
                 ((r.repo, ref, sha) for ref, sha in sorted(r.tips.items())),
             )
             known = self.findings_of(r.repo)
+            new = sum(1 for f in r.findings if f.key not in known)
             seen: set[str] = set()
             for f in r.findings:
                 seen.add(f.key)
@@ -394,6 +396,7 @@ class Store:
                 "commits = ?, engine = ? WHERE id = ?",
                 (r.run, utc_stamp(), r.head, len(r.scanned), r.nbytes, r.commits, r.engine, r.repo),
             )
+        return new
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -417,6 +420,15 @@ class Store:
         result: dict[str, Any] = json.loads(row[0])
         result["checked_at"] = float(row[1])
         return result
+
+    def all_checks(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every check kept, whatever its age: secret key -> kind -> result (with its time)."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for key, kind, result, at in self.db.execute(
+            "SELECT secret_key, kind, result, checked_at FROM checks"
+        ):
+            out.setdefault(str(key), {})[str(kind)] = {**json.loads(result), "checked_at": at}
+        return out
 
     def save_check(self, key: str, kind: str, result: dict[str, Any], at: float) -> None:
         with self.transaction():
