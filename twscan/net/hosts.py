@@ -153,7 +153,7 @@ def credential_base(url: str, option: str) -> str:
             f"{option} must be an https URL (plain http is allowed on loopback only, "
             "by address: 127.0.0.0/8, ::1 or localhost): credentials are never sent unencrypted"
         )
-    if parts.scheme != "https" and parts.scheme != "http" or split_origin(text) is None:
+    if split_origin(text) is None:  # also every scheme but http(s)
         raise TwscanError(
             f"{option} must be an https URL with a plain host name or address: "
             "credentials go nowhere twscan cannot name unambiguously"

@@ -14,11 +14,16 @@ from typing import Any
 
 from twscan import __version__
 from twscan.core.messages import Messages
+from twscan.core.model import Severity
 from twscan.core.safeio import clean
 from twscan.core.stamp import utc_stamp
-from twscan.store.db import Store
 
-_SEVERITY = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from twscan.store.db import Store
+
+#: severity -> rank (critical highest), from the one ranking in core/model.py
+SEVERITY_RANK = {s.value: s.rank for s in Severity}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 
 
@@ -95,7 +100,7 @@ def incidents_of(
         by_key.setdefault(f["secret_key"], []).append(f)
     incidents = []
     for key, group in by_key.items():
-        worst = max(group, key=lambda f: (_SEVERITY.get(f["severity"], 0), f["kind"]))
+        worst = max(group, key=lambda f: (SEVERITY_RANK.get(f["severity"], 0), f["kind"]))
         places = sorted(
             ({"repo": f["repo"], **p} for f in group for p in f["paths"]),
             key=lambda p: (p["date"] or "", p["repo"], p["path"]),
@@ -123,19 +128,25 @@ def incidents_of(
             "first": {k: first.get(k) for k in ("repo", "commit", "author", "date", "path")},
             "places": places,
         })  # fmt: skip
-    incidents.sort(key=risk)
+    incidents.sort(key=lambda i: (*risk(i), str(i["id"])))
     return incidents
 
 
-def risk(i: dict[str, Any]) -> tuple[int, int, int, int, str]:
-    """Live first, then publicly exposed, then in a HEAD, then history only; severity within."""
-    return (
-        0 if i.get("live") == "live" else 1,
-        0 if i.get("exposed") else 1,
-        0 if i.get("in_head") else 1,
-        -_SEVERITY.get(str(i.get("severity")), 0),
-        str(i.get("id")),
-    )
+def tier(i: dict[str, Any]) -> int:
+    """0 live, 1 publicly exposed, 2 still in a HEAD, 3 only in history."""
+    if i.get("live") == "live":
+        return 0
+    if i.get("exposed") is True:
+        return 1
+    if i.get("in_head") is True:
+        return 2
+    return 3
+
+
+def risk(i: dict[str, Any]) -> tuple[int, int]:
+    """How urgent an incident is, most urgent lowest: its tier, then its severity. The one
+    ordering of every report of an audit (the HTML page's too)."""
+    return tier(i), -SEVERITY_RANK.get(str(i.get("severity")), 0)
 
 
 def _shown_url(url: str) -> str:

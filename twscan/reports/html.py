@@ -27,12 +27,12 @@ from typing import Any
 from twscan.core.messages import CATALOGUE, EN, Messages
 from twscan.core.redact import redact
 from twscan.core.safeio import clean
+from twscan.reports.audit import SEVERITY_RANK, risk, tier
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 )
 
-_SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 _SEVERITIES = ("critical", "high", "medium", "low")
 # Risk tiers, most urgent first: a credential Twilio accepts, one anyone can find on GitHub,
 # one anyone with the code has, one only the history holds.
@@ -82,22 +82,10 @@ def _secret(value: object) -> str:
     return s if _REDACTED.match(s) else redact(s)
 
 
-def _tier(inc: dict[str, Any]) -> int:
-    if inc.get("live") == "live":
-        return 0
-    if inc.get("exposed") is True:
-        return 1
-    if inc.get("in_head") is True:
-        return 2
-    return 3
-
-
 def risk_order(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Live, then publicly exposed, then still in HEAD, then history-only; the most severe
     first within each; otherwise the document's order (``sorted`` is stable)."""
-    return sorted(
-        incidents, key=lambda i: (_tier(i), -_SEVERITY_RANK.get(str(i.get("severity")), 0))
-    )
+    return sorted(incidents, key=risk)
 
 
 def _epoch(date: object) -> float | None:
@@ -292,10 +280,10 @@ def _incidents(
             f"{_t(msg, f'severity.{sev}')}</label>"
         )
     out.append(f'</fieldset><fieldset><legend>{_t(msg, "html.filter.state")}</legend>')
-    for k, tier in enumerate(_TIERS):
+    for k, name in enumerate(_TIERS):
         out.append(
             f'<label><input type="checkbox" class="f-tier" value="{k}" checked> '
-            f"{_t(msg, f'html.state.{tier}')}</label>"
+            f"{_t(msg, f'html.state.{name}')}</label>"
         )
     out.append(
         f'<label><input type="checkbox" id="f-new"> {_t(msg, "html.filter.new_only")}</label>'
@@ -321,7 +309,7 @@ def _incidents(
         first = _dict(inc.get("first"))
         places = [_dict(p) for p in _list(inc.get("places"))]
         sev = str(inc.get("severity"))
-        sev = sev if sev in _SEVERITY_RANK else "low"
+        sev = sev if sev in SEVERITY_RANK else "low"
         kind = _s(inc.get("kind"))
         secret_kind = _s(inc.get("secret_kind"))
         kind_key = f"kind.{kind}" if f"kind.{kind}" in EN else ""
@@ -333,12 +321,12 @@ def _incidents(
         search += [_s(first.get("repo")), _s(first.get("path"))]
         for p in places:
             search += [_s(p.get("repo")), _s(p.get("path"))]
-        tier_no = _tier(inc)
+        tier_no = tier(inc)
         new = inc.get("new") is True
         data.append(
             {
                 "i": idx,
-                "s": _SEVERITY_RANK[sev],
+                "s": SEVERITY_RANK[sev],
                 "sv": sev,
                 "k": kind,
                 "v": value,
