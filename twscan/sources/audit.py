@@ -111,9 +111,10 @@ def audit_repository(
         )
     errors = [missing.message()] if missing.count else []
     order = {sha: i for i, sha in enumerate(commits)}
-    history._add_message_events(path, hits, objs, order, events)
-    findings = history._report(path, hits, events)
-    stored = _stored(path, findings, events, history.head_values(path, hits))
+    history.add_message_events(path, hits, objs, order, events)
+    held = history.head_values(path, hits)  # one ls-tree of HEAD for both
+    findings = history.report_findings(path, hits, events, held)
+    stored = _stored(path, findings, events, held)
     head = now_tips.get("HEAD") or _head(path)
     new = store.repository_results(
         RepoResults(

@@ -508,8 +508,8 @@ def scan_history(
     )
 
     order = {sha: i for i, sha in enumerate(commits)}
-    _add_message_events(repo, hits, objs, order, events)
-    findings = _report(repo, hits, events)
+    add_message_events(repo, hits, objs, order, events)
+    findings = report_findings(repo, hits, events)
     unplaced = {v for found in hits.values() for v in _keys(found)} - set(events)
     if unplaced:
         summary.notes.append(
@@ -520,7 +520,7 @@ def scan_history(
     return findings, summary
 
 
-def _add_message_events(
+def add_message_events(
     repo: str,
     hits: dict[bytes, list[Finding]],
     objs: ObjectList,
@@ -542,10 +542,16 @@ def _add_message_events(
             events.setdefault(value, []).append(Event(where, sha, path, oid))
 
 
-def _report(
-    repo: str, hits: dict[bytes, list[Finding]], events: dict[str, list[Event]]
+def report_findings(
+    repo: str,
+    hits: dict[bytes, list[Finding]],
+    events: dict[str, list[Event]],
+    held: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
-    held = head_values(repo, hits)
+    """One finding per secret, at the commit that introduced it. ``held`` is
+    :func:`head_values` of ``hits`` when the caller has it already."""
+    if held is None:
+        held = head_values(repo, hits)
     firsts = {value: min(evs, key=lambda e: e.order) for value, evs in events.items()}
     reps = {value: _representative(hits[first.oid], value) for value, first in firsts.items()}
     # A SID that a reported pair already names is that credential's id, not one more secret:
