@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from twscan.response.journal import Journal
     from twscan.response.plan import Options, Plan
 
-_ISO = re.compile(r"[A-Z]{2}")
-_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,6 +145,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _options(args: argparse.Namespace) -> Options:
+    from twscan.net.twilio.api import ACCOUNT_SID, ISO
     from twscan.response.plan import Options
 
     limit: Decimal | None = None
@@ -169,17 +168,17 @@ def _options(args: argparse.Namespace) -> Options:
     countries: list[str] | None = None
     if args.allow_countries is not None:
         countries = [c.strip().upper() for c in args.allow_countries.split(",") if c.strip()]
-        bad = [c for c in countries if not _ISO.fullmatch(c)]
+        bad = [c for c in countries if not ISO.fullmatch(c)]
         if bad or not countries:
             raise TwscanError("--allow-countries takes ISO 3166 two-letter codes, such as US,CA")
     if args.promote and args.promote_now:
         raise TwscanError("--promote and --promote-now exclude each other")
     if args.timeout <= 0 or args.timeout > 600:
         raise TwscanError("--timeout must be between 0 and 600 seconds")
-    if args.account is not None and not _SID.fullmatch(args.account):
+    if args.account is not None and not ACCOUNT_SID.fullmatch(args.account):
         raise TwscanError("--account must be an Account SID (AC and 32 hex digits)")
     for sub in args.subaccount:
-        if not _SID.fullmatch(sub):
+        if not ACCOUNT_SID.fullmatch(sub):
             raise TwscanError("--subaccount must be an Account SID (AC and 32 hex digits)")
     return Options(
         execute=args.execute,

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from twscan.core.errors import TwscanError
 from twscan.core.safeio import read_capped
+from twscan.net.twilio.api import ACCOUNT_SID, KEY_SID
 from twscan.net.twilio.client import Credential
 
-ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 AUTH_TOKEN = re.compile(r"[0-9a-fA-F]{32}")
 #: An API key secret is 32 characters of letters and digits.
 KEY_SECRET = re.compile(r"[0-9A-Za-z]{32}")
