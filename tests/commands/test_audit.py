@@ -152,8 +152,7 @@ def test_a_second_audit_reads_nothing_new_and_reports_nothing_new(org: Org, tmp_
 def test_a_new_commit_is_all_a_re_audit_reads(org: Org, tmp_path: Path) -> None:
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(org.paths["docs"]), str(work)], check=True)
-    repo = Repo.__new__(Repo)
-    repo.path, repo._tick = work, 100  # an existing clone, driven like the others
+    repo = Repo(work)  # git init on an existing clone only re-initialises it
     for k, v in (("user.name", "Dev"), ("user.email", "dev@example.com")):
         repo.git("config", k, v)
     db = tmp_path / "org.sqlite"

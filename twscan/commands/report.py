@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twscan.core.errors import TwscanError
+
+if TYPE_CHECKING:
+    from twscan.store.db import Store
 
 FORMATS = ("text", "json", "sarif", "html")
 
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if doc["summary"]["findings"] else 0
 
 
-def write_report(args: argparse.Namespace, store: Any) -> dict[str, Any]:
+def write_report(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     """Render the datastore in ``args.format`` to ``args.output`` (or stdout); the document."""
     from twscan.commands.common import write_output
     from twscan.core.messages import detect_lang
